@@ -1,0 +1,248 @@
+#include "smdp/config/config.h"
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace smdp {
+namespace {
+
+constexpr size_t kMaxConfigBytes = 1 << 20;
+
+// Keeps the first parse error of the text format parser, with its position.
+class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    if (first_.empty()) {
+      first_ = absl::StrCat("line ", line + 1, " column ", column + 1, ": ",
+                            message);
+    }
+  }
+  const std::string& first() const { return first_; }
+
+ private:
+  std::string first_;
+};
+
+absl::Status FieldError(absl::string_view field, absl::string_view what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("config field ", field, ": ", what));
+}
+
+bool IsDnsName(absl::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  for (absl::string_view label : absl::StrSplit(name, '.')) {
+    if (label.empty() || label.size() > 63) return false;
+    if (label.front() == '-' || label.back() == '-') return false;
+    for (char c : label) {
+      if (!absl::ascii_isalnum(c) && c != '-') return false;
+    }
+  }
+  return true;
+}
+
+bool IsOid(absl::string_view oid) {
+  std::vector<absl::string_view> arcs = absl::StrSplit(oid, '.');
+  if (arcs.size() < 2) return false;
+  for (absl::string_view arc : arcs) {
+    if (arc.empty() || arc.size() > 18) return false;
+    for (char c : arc) {
+      if (!absl::ascii_isdigit(c)) return false;
+    }
+  }
+  return true;
+}
+
+void Default(std::string* field, absl::string_view value) {
+  if (field->empty()) *field = std::string(value);
+}
+
+}  // namespace
+
+absl::Status ParseHostPort(absl::string_view address, std::string* host,
+                           int* port) {
+  size_t colon = address.rfind(':');
+  if (colon == absl::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", address, "' is not host:port"));
+  }
+  absl::string_view h = address.substr(0, colon);
+  if (absl::StartsWith(h, "[") && absl::EndsWith(h, "]")) {
+    h = h.substr(1, h.size() - 2);
+  } else if (absl::StrContains(h, ':')) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", address, "': put an IPv6 address in brackets, [::1]:port"));
+  }
+  int p = 0;
+  if (h.empty() || !absl::SimpleAtoi(address.substr(colon + 1), &p) || p < 0 ||
+      p > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", address, "' is not host:port with port 0-65535"));
+  }
+  *host = std::string(h);
+  *port = p;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<config::ServerConfig> ParseConfig(
+    absl::string_view text, absl::string_view format,
+    absl::string_view source_name) {
+  config::ServerConfig config;
+  if (format == "json") {
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = false;
+    auto status = google::protobuf::util::JsonStringToMessage(
+        std::string(text), &config, options);
+    if (!status.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "config file ", source_name, ": ", std::string(status.message())));
+    }
+    return config;
+  }
+  if (format != "textproto") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config file ", source_name, ": unknown format ", format));
+  }
+  google::protobuf::TextFormat::Parser parser;
+  FirstErrorCollector errors;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(std::string(text), &config)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config file ", source_name, ": ", errors.first()));
+  }
+  return config;
+}
+
+absl::StatusOr<config::ServerConfig> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("config file ", path, ": cannot be opened"));
+  }
+  std::string text;
+  text.resize(kMaxConfigBytes + 1);
+  in.read(text.data(), text.size());
+  text.resize(in.gcount());
+  if (text.size() > kMaxConfigBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config file ", path, ": larger than 1 MiB"));
+  }
+  absl::string_view format = absl::EndsWith(path, ".json") ? "json"
+                                                           : "textproto";
+  return ParseConfig(text, format, path);
+}
+
+void ApplyDefaults(config::ServerConfig& config, bool from_file) {
+  Default(config.mutable_data_dir(), kDefaultDataDir);
+  Default(config.mutable_smdp_address(), kDefaultSmdpAddress);
+  Default(config.mutable_smdp_oid(), kDefaultSmdpOid);
+  Default(config.mutable_grpc_listen(), kDefaultGrpcListen);
+  Default(config.mutable_log_level(), kDefaultLogLevel);
+  if (!config.has_dev_mode()) config.set_dev_mode(!from_file);
+  if (config.worker_threads() == 0) {
+    config.set_worker_threads(
+        std::max(1u, std::thread::hardware_concurrency()));
+  }
+  config::HsmConfig& hsm = *config.mutable_hsm();
+  Default(hsm.mutable_module_path(), kDefaultPkcs11Module);
+  Default(hsm.mutable_token_label(), kDefaultTokenLabel);
+  if (hsm.pin_env().empty() && hsm.pin_file().empty()) {
+    hsm.set_pin_env(std::string(kDefaultPinEnv));
+    if (config.dev_mode()) {
+      hsm.set_pin_file(absl::StrCat(config.data_dir(), "/hsm/pin"));
+    }
+  }
+  if (hsm.session_pool_size() == 0) {
+    hsm.set_session_pool_size(config.worker_threads());
+  }
+  Default(hsm.mutable_key_dir(), absl::StrCat(config.data_dir(), "/keys"));
+  Default(hsm.mutable_kek_label(), kDefaultKekLabel);
+}
+
+absl::Status ValidateConfig(const config::ServerConfig& config) {
+  if (config.data_dir().empty()) return FieldError("data_dir", "is empty");
+  if (!IsDnsName(config.smdp_address())) {
+    return FieldError("smdp_address",
+                      absl::StrCat("'", config.smdp_address(),
+                                   "' is not a DNS name (no scheme, no port)"));
+  }
+  if (!IsOid(config.smdp_oid())) {
+    return FieldError("smdp_oid", absl::StrCat("'", config.smdp_oid(),
+                                               "' is not a dotted OID"));
+  }
+  std::string host;
+  int port;
+  if (absl::Status s = ParseHostPort(config.grpc_listen(), &host, &port);
+      !s.ok()) {
+    return FieldError("grpc_listen", s.message());
+  }
+  const std::string& level = config.log_level();
+  if (level != "debug" && level != "info" && level != "warning" &&
+      level != "error") {
+    return FieldError("log_level",
+                      absl::StrCat("'", level,
+                                   "' is not one of debug, info, warning, "
+                                   "error"));
+  }
+  if (config.worker_threads() > 1024) {
+    return FieldError("worker_threads",
+                      absl::StrCat(config.worker_threads(), " is above 1024"));
+  }
+  const config::HsmConfig& hsm = config.hsm();
+  if (hsm.kind() == config::HsmConfig::PKCS11) {
+    if (hsm.module_path().empty() || hsm.module_path().front() != '/') {
+      return FieldError("hsm.module_path",
+                        absl::StrCat("'", hsm.module_path(),
+                                     "' is not an absolute path"));
+    }
+    if (hsm.token_label().size() > 32) {
+      return FieldError("hsm.token_label", "is longer than 32 characters");
+    }
+    if (hsm.session_pool_size() > 4096) {
+      return FieldError("hsm.session_pool_size",
+                        absl::StrCat(hsm.session_pool_size(),
+                                     " is above 4096"));
+    }
+  } else if (hsm.kind() != config::HsmConfig::SOFTWARE) {
+    return FieldError("hsm.kind", absl::StrCat("unknown kind ", hsm.kind()));
+  }
+  if (config.identities().empty() && !config.dev_mode()) {
+    return FieldError("identities",
+                      "none configured and dev_mode is false: configure at "
+                      "least one SM-DP+ identity or set dev_mode: true");
+  }
+  for (int i = 0; i < config.identities_size(); ++i) {
+    const config::Identity& id = config.identities(i);
+    std::string prefix = absl::StrCat("identities[", i, "].");
+    const std::pair<const char*, const std::string*> required[] = {
+        {"name", &id.name()},
+        {"ci_cert_file", &id.ci_cert_file()},
+        {"dpauth_cert_file", &id.dpauth_cert_file()},
+        {"dppb_cert_file", &id.dppb_cert_file()},
+        {"dpauth_key", &id.dpauth_key()},
+        {"dppb_key", &id.dppb_key()},
+    };
+    for (const auto& [name, value] : required) {
+      if (value->empty()) return FieldError(prefix + name, "is empty");
+    }
+    for (int j = 0; j < i; ++j) {
+      if (config.identities(j).name() == id.name()) {
+        return FieldError(prefix + "name",
+                          absl::StrCat("'", id.name(), "' is used twice"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace smdp

@@ -1,0 +1,127 @@
+#include "smdp/config/config.h"
+
+#include <cstdio>
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace smdp {
+namespace {
+
+using ::testing::HasSubstr;
+
+config::ServerConfig Defaulted(absl::string_view text) {
+  auto parsed = ParseConfig(text, "textproto", "test");
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  config::ServerConfig config = *parsed;
+  ApplyDefaults(config, /*from_file=*/true);
+  return config;
+}
+
+TEST(ConfigTest, NoFileMeansDevModeWithSafeDefaults) {
+  config::ServerConfig config;
+  ApplyDefaults(config, /*from_file=*/false);
+  EXPECT_TRUE(config.dev_mode());
+  EXPECT_EQ(config.data_dir(), "smdp-data");
+  EXPECT_EQ(config.grpc_listen(), "127.0.0.1:9443");
+  EXPECT_EQ(config.smdp_address(), "localhost");
+  EXPECT_EQ(config.hsm().module_path(), "/usr/lib/softhsm/libsofthsm2.so");
+  EXPECT_EQ(config.hsm().token_label(), "smdp");
+  EXPECT_EQ(config.hsm().pin_env(), "SMDP_HSM_PIN");
+  EXPECT_EQ(config.hsm().pin_file(), "smdp-data/hsm/pin");
+  EXPECT_FALSE(config.hsm().agreement_in_hsm());
+  EXPECT_GE(config.hsm().session_pool_size(), 1u);
+  EXPECT_TRUE(ValidateConfig(config).ok()) << ValidateConfig(config);
+}
+
+TEST(ConfigTest, FileWithoutIdentitiesNeedsDevMode) {
+  config::ServerConfig config = Defaulted("data_dir: '/tmp/x'");
+  EXPECT_FALSE(config.dev_mode());
+  absl::Status status = ValidateConfig(config);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("config field identities"));
+  EXPECT_TRUE(ValidateConfig(Defaulted("dev_mode: true")).ok());
+}
+
+TEST(ConfigTest, EachBadFieldIsNamed) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"dev_mode: true smdp_address: 'https://x.example'", "smdp_address"},
+      {"dev_mode: true smdp_address: 'a..b'", "smdp_address"},
+      {"dev_mode: true smdp_oid: '2.x'", "smdp_oid"},
+      {"dev_mode: true grpc_listen: 'localhost'", "grpc_listen"},
+      {"dev_mode: true grpc_listen: '127.0.0.1:70000'", "grpc_listen"},
+      {"dev_mode: true grpc_listen: '::1:80'", "grpc_listen"},
+      {"dev_mode: true log_level: 'loud'", "log_level"},
+      {"dev_mode: true worker_threads: 5000", "worker_threads"},
+      {"dev_mode: true hsm { module_path: 'libsofthsm2.so' }",
+       "hsm.module_path"},
+      {"dev_mode: true hsm { session_pool_size: 5000 }",
+       "hsm.session_pool_size"},
+      {"identities { name: 'a' }", "identities[0].ci_cert_file"},
+      {"identities { name: 'a' ci_cert_file: 'c' dpauth_cert_file: 'a' "
+       "dppb_cert_file: 'b' dpauth_key: 'k' dppb_key: 'l' } "
+       "identities { name: 'a' ci_cert_file: 'c' dpauth_cert_file: 'a' "
+       "dppb_cert_file: 'b' dpauth_key: 'k' dppb_key: 'l' }",
+       "identities[1].name"},
+  };
+  for (const auto& [text, field] : cases) {
+    absl::Status status = ValidateConfig(Defaulted(text));
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << text;
+    EXPECT_THAT(status.message(),
+                HasSubstr(absl::StrCat("config field ", field, ":")))
+        << text;
+    EXPECT_THAT(std::string(status.message()), ::testing::Not(HasSubstr("\n")));
+  }
+}
+
+TEST(ConfigTest, ParseErrorsNameTheFilePositionAndField) {
+  auto status = ParseConfig("data_dir: 'x'\nno_such_field: 1\n", "textproto",
+                            "smdpd.textproto")
+                    .status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("smdpd.textproto: line 2"));
+  EXPECT_THAT(status.message(), HasSubstr("no_such_field"));
+
+  status = ParseConfig(R"({"dataDir": "x", "bogus": 1})", "json", "c.json")
+               .status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("c.json"));
+  EXPECT_THAT(status.message(), HasSubstr("bogus"));
+}
+
+TEST(ConfigTest, JsonAndTextprotoFilesLoad) {
+  std::string dir = ::testing::TempDir();
+  std::string json = dir + "/c.json";
+  std::ofstream(json) << R"({"dataDir": "/var/lib/smdp", "devMode": true,
+      "hsm": {"tokenLabel": "prod", "agreementInHsm": true}})";
+  auto config = LoadConfigFile(json);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->data_dir(), "/var/lib/smdp");
+  EXPECT_EQ(config->hsm().token_label(), "prod");
+  EXPECT_TRUE(config->hsm().agreement_in_hsm());
+
+  std::string text = dir + "/c.textproto";
+  std::ofstream(text) << "grpc_listen: '[::1]:0'\nhsm { kind: SOFTWARE }\n";
+  config = LoadConfigFile(text);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->hsm().kind(), config::HsmConfig::SOFTWARE);
+
+  EXPECT_EQ(LoadConfigFile(dir + "/missing.json").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(ConfigTest, HostPort) {
+  std::string host;
+  int port = -1;
+  ASSERT_TRUE(ParseHostPort("[::1]:8443", &host, &port).ok());
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 8443);
+  ASSERT_TRUE(ParseHostPort("127.0.0.1:0", &host, &port).ok());
+  EXPECT_EQ(port, 0);
+  EXPECT_FALSE(ParseHostPort(":80", &host, &port).ok());
+  EXPECT_FALSE(ParseHostPort("h:-1", &host, &port).ok());
+}
+
+}  // namespace
+}  // namespace smdp

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian 12 machine: installs what is missing,
+# builds everything, runs every test, and ends with one line
+#   tests: N passed, M failed
+# (N and M count test cases; a target that fails to build or run counts as a
+# failure). Exit code is non-zero when M > 0 or N == 0.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash tools/install-deps.sh || { echo "tests: 0 passed, 1 failed"; exit 1; }
+
+# Tests that read the public SGP.26 test PKI find it here (GTEST_SKIP if not).
+SGP26_DIR="${SMDP_SGP26_DIR:-$(cd .. && pwd)/shared/sgp26}"
+
+bazel test //... --test_env=SMDP_SGP26_DIR="$SGP26_DIR" --keep_going "$@"
+bazel_rc=$?
+
+python3 tools/count_tests.py bazel-testlogs "$bazel_rc"
