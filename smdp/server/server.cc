@@ -1,0 +1,207 @@
+#include "smdp/server/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <rocksdb/db.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "api/admin.grpc.pb.h"
+#include "hsm/pin_source.h"
+#include "hsm/pkcs11_provider.h"
+#include "hsm/software_provider.h"
+#include "smdp/config/config.h"
+#include "smdp/pki/dev_pki.h"
+#include "smdp/server/dev_environment.h"
+#include "util/file_util.h"
+#include "util/log.h"
+#include "util/status_macros.h"
+
+namespace smdp {
+namespace {
+
+constexpr char kVersion[] = "0.1.0";
+
+class AdminService final : public admin::Admin::Service {
+ public:
+  AdminService(std::string smdp_address, std::string crypto,
+               std::vector<std::string> identities)
+      : smdp_address_(std::move(smdp_address)),
+        crypto_(std::move(crypto)),
+        identities_(std::move(identities)) {}
+
+  grpc::Status GetServerInfo(grpc::ServerContext*,
+                             const admin::GetServerInfoRequest*,
+                             admin::GetServerInfoResponse* response) override {
+    response->set_smdp_address(smdp_address_);
+    response->set_version(kVersion);
+    response->set_crypto_provider(crypto_);
+    for (const std::string& name : identities_) response->add_identities(name);
+    return grpc::Status::OK;
+  }
+
+ private:
+  const std::string smdp_address_;
+  const std::string crypto_;
+  const std::vector<std::string> identities_;
+};
+
+absl::StatusOr<std::vector<config::Identity>> DevIdentities(
+    const config::ServerConfig& config, hsm::CryptoProvider& provider) {
+  pki::DevPkiOptions options;
+  options.dir = absl::StrCat(config.data_dir(), "/pki");
+  options.smdp_address = config.smdp_address();
+  options.smdp_oid = config.smdp_oid();
+  ASSIGN_OR_RETURN(pki::DevPki dev, pki::EnsureDevPki(options, provider));
+  std::vector<config::Identity> identities;
+  for (const auto& [name, curve] :
+       {std::pair{"nist", &dev.nist}, std::pair{"brp", &dev.brp}}) {
+    config::Identity& id = identities.emplace_back();
+    id.set_name(name);
+    id.set_ci_cert_file(curve->ci.der);
+    id.set_dpauth_cert_file(curve->dpauth.der);
+    id.set_dppb_cert_file(curve->dppb.der);
+    id.set_dptls_cert_file(curve->dptls.der);
+    id.set_dpauth_key(curve->dpauth_key);
+    id.set_dppb_key(curve->dppb_key);
+    id.set_dptls_key(curve->dptls_key);
+  }
+  return identities;
+}
+
+absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenStore(
+    const std::string& path) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.paranoid_checks = true;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(options, path, &db);
+  if (!s.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open store ", path, ": ", s.ToString()));
+  }
+  return std::unique_ptr<rocksdb::DB>(db);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<hsm::CryptoProvider>> OpenCryptoProvider(
+    const config::ServerConfig& config) {
+  const config::HsmConfig& hsm = config.hsm();
+  if (hsm.kind() == config::HsmConfig::SOFTWARE) {
+    hsm::SoftwareProviderOptions options;
+    options.key_dir = hsm.key_dir();
+    RETURN_IF_ERROR(MakeDirs(options.key_dir, 0700));
+    ASSIGN_OR_RETURN(auto provider, hsm::SoftwareProvider::Create(options));
+    return std::unique_ptr<hsm::CryptoProvider>(std::move(provider));
+  }
+  hsm::Pkcs11ProviderOptions options;
+  options.module_path = hsm.module_path();
+  options.token_label = hsm.token_label();
+  if (hsm.has_slot_id()) options.slot_id = hsm.slot_id();
+  // The env var wins when it is set; otherwise the file (config.proto).
+  hsm::PinSource pin_source;
+  if (!hsm.pin_env().empty() && (hsm.pin_file().empty() ||
+                                 getenv(hsm.pin_env().c_str()) != nullptr)) {
+    pin_source.env_var = hsm.pin_env();
+  } else {
+    pin_source.file = hsm.pin_file();
+  }
+  ASSIGN_OR_RETURN(options.pin, hsm::ReadPin(pin_source));
+  options.session_pool_size = hsm.session_pool_size();
+  options.agreement_in_hsm = hsm.agreement_in_hsm();
+  ASSIGN_OR_RETURN(auto provider, hsm::Pkcs11Provider::Open(options));
+  return std::unique_ptr<hsm::CryptoProvider>(std::move(provider));
+}
+
+struct SmdpServer::State {
+  std::unique_ptr<hsm::CryptoProvider> provider;
+  std::unique_ptr<hsm::SecretKey> kek;
+  std::vector<SmdpIdentity> identities;
+  std::unique_ptr<rocksdb::DB> db;
+  std::unique_ptr<AdminService> admin;
+  std::unique_ptr<grpc::Server> grpc_server;
+  std::string grpc_address;
+  bool shut_down = false;
+};
+
+absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
+    const config::ServerConfig& config) {
+  auto state = std::make_unique<State>();
+  RETURN_IF_ERROR(MakeDirs(config.data_dir(), 0700));
+  RETURN_IF_ERROR(PrepareDevHsm(config));
+  ASSIGN_OR_RETURN(state->provider, OpenCryptoProvider(config));
+  // Fails early, at start-up, if the HSM cannot hold the key-encryption key.
+  ASSIGN_OR_RETURN(state->kek, state->provider->GetOrCreateSecretKey(
+                                   config.hsm().kek_label()));
+
+  std::vector<config::Identity> identity_configs(config.identities().begin(),
+                                                 config.identities().end());
+  if (identity_configs.empty() && config.dev_mode()) {
+    ASSIGN_OR_RETURN(identity_configs, DevIdentities(config, *state->provider));
+  }
+  for (const config::Identity& id : identity_configs) {
+    ASSIGN_OR_RETURN(SmdpIdentity identity,
+                     LoadIdentity(id, *state->provider));
+    state->identities.push_back(std::move(identity));
+  }
+
+  ASSIGN_OR_RETURN(state->db, OpenStore(config.data_dir() + "/db"));
+
+  std::vector<std::string> names;
+  for (const SmdpIdentity& id : state->identities) names.push_back(id.name);
+  state->admin = std::make_unique<AdminService>(
+      config.smdp_address(), state->provider->Describe(), names);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.grpc_listen(),
+                           grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(state->admin.get());
+  grpc::ResourceQuota quota("smdpd");
+  quota.SetMaxThreads(static_cast<int>(config.worker_threads()) + 4);
+  builder.SetResourceQuota(quota);
+  state->grpc_server = builder.BuildAndStart();
+  if (state->grpc_server == nullptr || port == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", config.grpc_listen()));
+  }
+  std::string host = config.grpc_listen().substr(
+      0, config.grpc_listen().rfind(':'));
+  state->grpc_address = absl::StrCat(host, ":", port);
+  return std::unique_ptr<SmdpServer>(new SmdpServer(std::move(state)));
+}
+
+SmdpServer::SmdpServer(std::unique_ptr<State> state)
+    : state_(std::move(state)) {}
+
+SmdpServer::~SmdpServer() { Shutdown(); }
+
+const std::string& SmdpServer::grpc_address() const {
+  return state_->grpc_address;
+}
+
+const std::vector<SmdpIdentity>& SmdpServer::identities() const {
+  return state_->identities;
+}
+
+std::string SmdpServer::crypto_description() const {
+  return state_->provider->Describe();
+}
+
+void SmdpServer::Shutdown(absl::Duration grace) {
+  if (state_->shut_down) return;
+  state_->shut_down = true;
+  state_->grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  state_->grpc_server->Wait();
+  if (state_->db != nullptr) {
+    rocksdb::Status s = state_->db->Close();
+    if (!s.ok()) LogError("closing the store: ", s.ToString());
+  }
+}
+
+}  // namespace smdp

@@ -1,0 +1,59 @@
+// SmdpServer: smdpd as a library. Opens everything the config names (dev
+// environment, CryptoProvider, dev PKI, identities, RocksDB data dir) and
+// serves gRPC (health, reflection, admin) until Shutdown().
+//
+//   ASSIGN_OR_RETURN(auto server, SmdpServer::Start(config));
+//   std::cout << server->grpc_address();
+//   ...
+//   server->Shutdown();
+//
+// Thread-safety: Start() and Shutdown() from one thread; the accessors from
+// any thread.
+#ifndef SMDP_SMDP_SERVER_SERVER_H_
+#define SMDP_SMDP_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "api/config.pb.h"
+#include "hsm/crypto_provider.h"
+#include "smdp/server/identity.h"
+
+namespace smdp {
+
+// Opens the CryptoProvider that `config.hsm()` describes (PIN from the env
+// var or file it names).
+[[nodiscard]] absl::StatusOr<std::unique_ptr<hsm::CryptoProvider>>
+OpenCryptoProvider(const config::ServerConfig& config);
+
+class SmdpServer {
+ public:
+  // `config` must be defaulted and valid (smdp/config/config.h).
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<SmdpServer>> Start(
+      const config::ServerConfig& config);
+
+  ~SmdpServer();
+  SmdpServer(const SmdpServer&) = delete;
+  SmdpServer& operator=(const SmdpServer&) = delete;
+
+  // The bound gRPC address, with the actual port ("127.0.0.1:9443").
+  const std::string& grpc_address() const;
+  const std::vector<SmdpIdentity>& identities() const;
+  std::string crypto_description() const;
+
+  // Stops accepting calls, lets running calls finish for up to `grace`, and
+  // closes the store. Idempotent; also done by the destructor.
+  void Shutdown(absl::Duration grace = absl::Seconds(5));
+
+ private:
+  struct State;
+  explicit SmdpServer(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace smdp
+
+#endif  // SMDP_SMDP_SERVER_SERVER_H_

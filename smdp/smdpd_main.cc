@@ -1,0 +1,91 @@
+// smdpd: the SM-DP+ server.
+//
+//   smdpd                          dev mode: ./smdp-data, SoftHSM token and
+//                                  dev PKI made on first run, 127.0.0.1:9443
+//   smdpd --config=/etc/smdp/smdpd.textproto
+//
+// Exit codes: 0 after a clean shutdown (SIGTERM / SIGINT), 1 when start-up
+// fails, 2 for an invalid config or command line.
+#include <signal.h>
+#include <stdio.h>
+
+#include <iostream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "smdp/config/config.h"
+#include "smdp/server/server.h"
+#include "util/log.h"
+
+ABSL_FLAG(std::string, config, "",
+          "Config file (textproto or .json). Default: none, dev mode.");
+ABSL_FLAG(std::string, data_dir, "", "Overrides the config's data_dir.");
+ABSL_FLAG(std::string, grpc_listen, "",
+          "Overrides the config's grpc_listen (host:port, port 0 = any).");
+
+namespace {
+
+int Fail(int code, absl::string_view message) {
+  std::cerr << "smdpd: " << message << std::endl;
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("smdpd [--config=FILE] [--data_dir=DIR]");
+  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  if (rest.size() > 1) {
+    return Fail(2, absl::StrCat("unexpected argument '", rest[1], "'"));
+  }
+
+  // Signals are taken by sigwait below; block them before any thread starts
+  // so that gRPC's and RocksDB's threads inherit the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::string path = absl::GetFlag(FLAGS_config);
+  smdp::config::ServerConfig config;
+  if (!path.empty()) {
+    auto loaded = smdp::LoadConfigFile(path);
+    if (!loaded.ok()) return Fail(2, loaded.status().message());
+    config = *std::move(loaded);
+  }
+  if (!absl::GetFlag(FLAGS_data_dir).empty()) {
+    config.set_data_dir(absl::GetFlag(FLAGS_data_dir));
+  }
+  if (!absl::GetFlag(FLAGS_grpc_listen).empty()) {
+    config.set_grpc_listen(absl::GetFlag(FLAGS_grpc_listen));
+  }
+  smdp::ApplyDefaults(config, /*from_file=*/!path.empty());
+  if (absl::Status s = smdp::ValidateConfig(config); !s.ok()) {
+    return Fail(2, s.message());
+  }
+  smdp::SetLogLevel(smdp::ParseLogLevel(config.log_level()));
+
+  auto server = smdp::SmdpServer::Start(config);
+  if (!server.ok()) return Fail(1, server.status().message());
+
+  std::vector<std::string> identities;
+  for (const auto& id : (*server)->identities()) identities.push_back(id.name);
+  std::cout << "smdpd: serving grpc=" << (*server)->grpc_address()
+            << " smdp_address=" << config.smdp_address()
+            << " identities=" << absl::StrJoin(identities, ",")
+            << " crypto=" << (*server)->crypto_description()
+            << " data_dir=" << config.data_dir() << std::endl;
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  smdp::LogInfo("smdpd: signal ", signal, ", shutting down");
+  (*server)->Shutdown();
+  server->reset();
+  smdp::LogInfo("smdpd: stopped");
+  return 0;
+}

@@ -1,0 +1,153 @@
+// The README's run path: smdpd with no config in a fresh directory makes its
+// SoftHSM token, dev PKI and store, serves gRPC health, answers smdpctl, and
+// stops cleanly on SIGTERM; a second start reuses all of it.
+#include <signal.h>
+#include <stdlib.h>
+
+#include <fstream>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "api/health.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/subprocess.h"
+#include "util/file_util.h"
+
+namespace smdp {
+namespace {
+
+using ::smdp::testing::RunfilePath;
+using ::smdp::testing::Subprocess;
+using ::smdp::testing::SubprocessOptions;
+using ::testing::HasSubstr;
+
+std::string FreshDir(const std::string& name) {
+  std::string dir = absl::StrCat(getenv("TEST_TMPDIR"), "/", name);
+  EXPECT_TRUE(MakeDirs(dir).ok());
+  return dir;
+}
+
+SubprocessOptions InDir(const std::string& dir) {
+  SubprocessOptions options;
+  options.cwd = dir;
+  // The run command has neither: the dev token is found through data_dir.
+  options.unset_env = {"SOFTHSM2_CONF", "SMDP_HSM_PIN"};
+  return options;
+}
+
+// Starts smdpd and returns its gRPC address from the start-up line.
+std::string StartAndGetAddress(Subprocess& server) {
+  EXPECT_TRUE(server.Start().ok());
+  auto line = server.ReadStdoutLine(absl::Seconds(120));
+  EXPECT_TRUE(line.ok()) << line.status();
+  if (!line.ok()) return "";
+  EXPECT_THAT(*line, HasSubstr("smdpd: serving grpc=127.0.0.1:"));
+  std::string address;
+  for (absl::string_view word : absl::StrSplit(*line, ' ')) {
+    if (absl::ConsumePrefix(&word, "grpc=")) address = std::string(word);
+  }
+  return address;
+}
+
+grpc::health::v1::HealthCheckResponse::ServingStatus Health(
+    const std::string& address) {
+  auto stub = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status status =
+      stub->Check(&context, grpc::health::v1::HealthCheckRequest(), &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return response.status();
+}
+
+TEST(SmdpdSmokeTest, FreshDirectoryComesUpHealthyAndRestarts) {
+  std::string dir = FreshDir("fresh");
+  std::string smdpd = RunfilePath("smdp/smdpd");
+  std::string ctl = RunfilePath("smdp/smdpctl");
+  std::string first_dpauth;
+  for (int run = 0; run < 2; ++run) {
+    Subprocess server({smdpd, "--grpc_listen=127.0.0.1:0"}, InDir(dir));
+    std::string address = StartAndGetAddress(server);
+    ASSERT_FALSE(address.empty()) << server.stderr_text();
+    EXPECT_EQ(Health(address), grpc::health::v1::HealthCheckResponse::SERVING);
+
+    std::string out, err;
+    EXPECT_EQ(Subprocess::Run({ctl, "health", "--addr=" + address}, {}, &out,
+                              &err),
+              0)
+        << err;
+    EXPECT_EQ(out, "SERVING\n");
+    EXPECT_EQ(Subprocess::Run({ctl, "info", "--addr=" + address}, {}, &out,
+                              &err),
+              0)
+        << err;
+    EXPECT_THAT(out, HasSubstr("smdp_address: localhost"));
+    EXPECT_THAT(out, HasSubstr("identities: nist, brp"));
+
+    server.Signal(SIGTERM);
+    EXPECT_EQ(server.Wait(absl::Seconds(30)), 0) << server.stderr_text();
+    EXPECT_THAT(server.stderr_text(), HasSubstr("stopped"));
+
+    // The token, PKI and store were made in ./smdp-data and are reused.
+    EXPECT_TRUE(FileExists(dir + "/smdp-data/hsm/softhsm2.conf"));
+    EXPECT_TRUE(FileExists(dir + "/smdp-data/db/CURRENT"));
+    auto dpauth = ReadFile(dir + "/smdp-data/pki/nist/dpauth.der");
+    ASSERT_TRUE(dpauth.ok()) << dpauth.status();
+    if (run == 0) first_dpauth = *dpauth;
+    EXPECT_EQ(*dpauth, first_dpauth);
+    EXPECT_EQ(absl::StrContains(server.stderr_text(), "created SoftHSM token"),
+              run == 0);
+  }
+}
+
+TEST(SmdpdSmokeTest, InvalidConfigExitsTwoWithOneLineNamingTheField) {
+  std::string dir = FreshDir("badconfig");
+  std::ofstream(dir + "/smdpd.textproto") << "dev_mode: true\nlog_level: 'loud'\n";
+  std::string out, err;
+  int code = Subprocess::Run({RunfilePath("smdp/smdpd"),
+                              "--config=" + dir + "/smdpd.textproto"},
+                             InDir(dir), &out, &err);
+  EXPECT_EQ(code, 2);
+  EXPECT_EQ(err,
+            "smdpd: config field log_level: 'loud' is not one of debug, info, "
+            "warning, error\n");
+
+  std::ofstream(dir + "/typo.json") << R"({"dataDri": "x"})";
+  code = Subprocess::Run(
+      {RunfilePath("smdp/smdpd"), "--config=" + dir + "/typo.json"},
+      InDir(dir), &out, &err);
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(err, HasSubstr("dataDri"));
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+TEST(SmdpdSmokeTest, WrongPinFailsWithOneClearLine) {
+  std::string dir = FreshDir("wrongpin");
+  std::string out, err;
+  // First run makes the token; pki init is the same set-up without serving.
+  ASSERT_EQ(Subprocess::Run({RunfilePath("smdp/smdpctl"), "pki", "init"},
+                            InDir(dir), &out, &err),
+            0)
+      << err;
+  EXPECT_THAT(out, HasSubstr("dev PKI in smdp-data/pki"));
+  SubprocessOptions options = InDir(dir);
+  options.unset_env = {"SOFTHSM2_CONF"};
+  options.env["SMDP_HSM_PIN"] = "000000";
+  int code = Subprocess::Run(
+      {RunfilePath("smdp/smdpd"), "--grpc_listen=127.0.0.1:0"}, options, &out,
+      &err);
+  EXPECT_EQ(code, 1);
+  EXPECT_THAT(err, HasSubstr("PIN"));
+  EXPECT_THAT(err, ::testing::Not(HasSubstr("000000")));
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+}  // namespace
+}  // namespace smdp
