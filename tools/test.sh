@@ -12,7 +12,12 @@ bash tools/install-deps.sh || { echo "tests: 0 passed, 1 failed"; exit 1; }
 # Tests that read the public SGP.26 test PKI find it here (GTEST_SKIP if not).
 SGP26_DIR="${SMDP_SGP26_DIR:-$(cd .. && pwd)/shared/sgp26}"
 
-bazel test //... --test_env=SMDP_SGP26_DIR="$SGP26_DIR" --keep_going "$@"
+BEP="$(mktemp -t smdp-bep.XXXXXX.json)"
+bazel test //... --test_env=SMDP_SGP26_DIR="$SGP26_DIR" --keep_going \
+  --build_event_json_file="$BEP" "$@"
 bazel_rc=$?
 
-python3 tools/count_tests.py bazel-testlogs "$bazel_rc"
+python3 tools/count_tests.py "$BEP" "$bazel_rc"
+rc=$?
+rm -f "$BEP"
+exit $rc
