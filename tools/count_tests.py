@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Counts the test cases of one Bazel run and prints the summary line.
 
-Usage: count_tests.py BEP_JSON_FILE BAZEL_EXIT_CODE
+Usage: count_tests.py BEP_JSON_FILE BAZEL_EXIT_CODE [FUZZ_LOG]
 
 Reads Bazel's build event protocol file (--build_event_json_file) so that
 only the tests of this run count (cached results included, stale logs of
 other runs not). Each test target's test.xml gives its test cases. A target
 that failed without a failed case in its XML (crash, timeout), and a Bazel
 run that failed outside the tests (build error), count as one failure each,
-so a broken build never reads as green.
+so a broken build never reads as green. In FUZZ_LOG (tools/fuzz.sh's
+output) each "fuzz: <target> ok" line is a passed case and each "FAILED"
+line a failed one.
 """
 import json
 import os
@@ -59,6 +61,13 @@ def main():
             f = 1
         passed += p
         failed += f
+    if len(sys.argv) > 3 and os.path.exists(sys.argv[3]):
+        with open(sys.argv[3]) as f:
+            for line in f:
+                if line.startswith("fuzz: ") and " ok: " in line:
+                    passed += 1
+                elif line.startswith("fuzz: ") and "FAILED" in line:
+                    failed += 1
     # Bazel exits 3 when tests failed (counted above); any other non-zero
     # code means something did not build or run.
     if bazel_rc not in (0, 3) or (bazel_rc == 3 and failed == 0):

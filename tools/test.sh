@@ -17,7 +17,15 @@ bazel test //... --test_env=SMDP_SGP26_DIR="$SGP26_DIR" --keep_going \
   --build_event_json_file="$BEP" "$@"
 bazel_rc=$?
 
-python3 tools/count_tests.py "$BEP" "$bazel_rc"
+# libFuzzer targets (clang, ASan+UBSan), each a test case: 30 s each unless
+# SMDP_FUZZ_SECONDS says otherwise (0 skips fuzzing).
+FUZZ_LOG="$(mktemp -t smdp-fuzz.XXXXXX.log)"
+if [ "${SMDP_FUZZ_SECONDS:-30}" != 0 ]; then
+  bash tools/fuzz.sh "${SMDP_FUZZ_SECONDS:-30}" 2>&1 | tee "$FUZZ_LOG"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || echo "fuzz: FAILED" >> "$FUZZ_LOG"
+fi
+
+python3 tools/count_tests.py "$BEP" "$bazel_rc" "$FUZZ_LOG"
 rc=$?
-rm -f "$BEP"
+rm -f "$BEP" "$FUZZ_LOG"
 exit $rc
