@@ -1,0 +1,207 @@
+// ProfileStore: the system of record for profiles, orders, download
+// sessions, the operator-callback outbox and the audit trail.
+//
+// Every change of a profile's state is one atomic compare-and-set inside the
+// store (never a read-modify-write in the caller's memory): the caller names
+// the states it expects and the state it wants, and may adjust the record in
+// a callback that runs while the store holds the record's lock. The audit
+// entry and the outbox entry of a change are written in the same atomic
+// commit as the change itself.
+//
+//   ASSIGN_OR_RETURN(
+//       store::ProfileRecord profile,
+//       store.Transition({.iccid = iccid,
+//                         .from = {store::CONFIRMED},
+//                         .to = store::RELEASED,
+//                         .audit = {.actor = "operator:op1",
+//                                   .action = "ReleaseProfile"}}));
+//
+// Durability: a change with `durable = true` (the default) is on disk
+// (synced write-ahead log) before the call returns; a crash at any point
+// leaves every record either before or after the change, never between.
+//
+// Implementations: RocksDbProfileStore (profiles/rocksdb/), the embedded
+// default. Thread-safety: every method may be called from many threads at
+// once.
+#ifndef SMDP_PROFILES_PROFILE_STORE_H_
+#define SMDP_PROFILES_PROFILE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "profiles/store.pb.h"
+
+namespace smdp::profiles {
+
+// True when the state machine allows `from` → `to` (DESIGN.md):
+//   AVAILABLE  → ALLOCATED, UNAVAILABLE
+//   ALLOCATED  → LINKED, CONFIRMED, RELEASED, AVAILABLE, UNAVAILABLE
+//   LINKED     → CONFIRMED, RELEASED, AVAILABLE, UNAVAILABLE
+//   CONFIRMED  → RELEASED, LINKED, AVAILABLE, UNAVAILABLE
+//   RELEASED   → DOWNLOADED, ERROR, AVAILABLE, UNAVAILABLE
+//   DOWNLOADED → INSTALLED, ERROR, RELEASED (retry), UNAVAILABLE
+//   ERROR      → AVAILABLE, UNAVAILABLE
+//   INSTALLED, UNAVAILABLE: final.
+// A transition to the same state is allowed only for record updates within
+// a state (e.g. counting download attempts).
+bool IsAllowedTransition(store::ProfileState from, store::ProfileState to);
+
+// "AVAILABLE", "RELEASED", ...
+absl::string_view StateName(store::ProfileState state);
+
+// One state change (or an in-state update when `to` equals the current
+// state and that state is in `from`).
+struct TransitionRequest {
+  std::string iccid;
+  // The states the caller expects; the change fails with FailedPrecondition
+  // (message naming the current state) when the profile is in another one.
+  std::vector<store::ProfileState> from;
+  store::ProfileState to = store::PROFILE_STATE_UNSPECIFIED;
+  // When set, the profile must belong to this operator, else NotFound (an
+  // operator cannot even learn that another operator's ICCID exists).
+  std::optional<std::string> operator_id;
+  // Further changes to the record, applied under the record's lock after
+  // the state checks; an error aborts the whole change and is returned.
+  std::function<absl::Status(store::ProfileRecord&)> mutate;
+  // The audit entry; the store fills seq, time, iccid and the states.
+  store::AuditEntry audit;
+  // An operator callback to queue in the same commit; the store fills id.
+  std::optional<store::OutboxEntry> notify;
+  bool durable = true;
+};
+
+// Which profiles ListProfiles returns; empty fields match everything.
+struct ProfileQuery {
+  std::optional<store::ProfileState> state;
+  std::string profile_type;
+  std::string batch_id;
+  std::string operator_id;
+  size_t page_size = 100;   // at most 1000
+  std::string page_token;   // from the previous page; empty: first page
+};
+
+struct ProfilePage {
+  std::vector<store::ProfileRecord> profiles;
+  std::string next_page_token;  // empty on the last page
+};
+
+class ProfileStore {
+ public:
+  virtual ~ProfileStore() = default;
+
+  // --- Profiles -----------------------------------------------------------
+
+  // NotFound when no such ICCID (or, with `operator_id`, when another
+  // operator owns it).
+  [[nodiscard]] virtual absl::StatusOr<store::ProfileRecord> GetProfile(
+      absl::string_view iccid,
+      std::optional<absl::string_view> operator_id = std::nullopt) = 0;
+
+  // The profile whose order has this matchingId. NotFound otherwise.
+  [[nodiscard]] virtual absl::StatusOr<store::ProfileRecord>
+  GetProfileByMatchingId(absl::string_view matching_id) = 0;
+
+  // Profiles whose order is bound to this EID (any state), oldest first.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<store::ProfileRecord>>
+  GetProfilesByEid(absl::string_view eid) = 0;
+
+  [[nodiscard]] virtual absl::StatusOr<ProfilePage> ListProfiles(
+      const ProfileQuery& query) = 0;
+
+  // The compare-and-set described above. Errors: NotFound (ICCID),
+  // FailedPrecondition (current state not in `from`, or the state machine
+  // refuses `from` → `to`), AlreadyExists (the change would give a second
+  // profile the same matchingId), or the error of `mutate`.
+  [[nodiscard]] virtual absl::StatusOr<store::ProfileRecord> Transition(
+      const TransitionRequest& request) = 0;
+
+  // Moves one AVAILABLE profile of `operator_id` and `profile_type` (of a
+  // COMPLETE batch) to ALLOCATED, applying `request.mutate`, `audit` and
+  // `notify` as Transition does (request.iccid and .from are ignored).
+  // Concurrent calls never get the same profile. ResourceExhausted when
+  // none is left.
+  [[nodiscard]] virtual absl::StatusOr<store::ProfileRecord> AllocateProfile(
+      absl::string_view operator_id, absl::string_view profile_type,
+      const TransitionRequest& request) = 0;
+
+  // --- Batches: all-or-nothing, resumable imports --------------------------
+
+  // Starts a batch in state PENDING. AlreadyExists when the id is taken
+  // (use GetBatch to resume it).
+  [[nodiscard]] virtual absl::Status BeginBatch(
+      const store::BatchRecord& batch) = 0;
+
+  // Stages profiles (state AVAILABLE, invisible until CommitBatch) and
+  // records `resume_position` in the same commit. AlreadyExists when an
+  // ICCID exists in another batch or twice in this one; FailedPrecondition
+  // when the batch is not PENDING. Re-staging an ICCID already staged in
+  // this batch replaces it (so a resumed import may repeat its last chunk).
+  [[nodiscard]] virtual absl::Status StageProfiles(
+      absl::string_view batch_id,
+      const std::vector<store::ProfileRecord>& profiles,
+      uint64_t resume_position) = 0;
+
+  // Makes every staged profile of the batch visible and allocatable, in one
+  // atomic commit. FailedPrecondition unless PENDING.
+  [[nodiscard]] virtual absl::Status CommitBatch(absl::string_view batch_id) = 0;
+
+  // Removes the staged profiles of a PENDING batch; the batch becomes
+  // ABORTED.
+  [[nodiscard]] virtual absl::Status AbortBatch(absl::string_view batch_id) = 0;
+
+  [[nodiscard]] virtual absl::StatusOr<store::BatchRecord> GetBatch(
+      absl::string_view batch_id) = 0;
+
+  // --- Download sessions ---------------------------------------------------
+
+  // Creates or replaces the session (durable when `durable`).
+  [[nodiscard]] virtual absl::Status PutSession(
+      const store::SessionRecord& session, bool durable = true) = 0;
+
+  // NotFound for an unknown or expired (at `now`) transactionId.
+  [[nodiscard]] virtual absl::StatusOr<store::SessionRecord> GetSession(
+      absl::string_view transaction_id, absl::Time now) = 0;
+
+  [[nodiscard]] virtual absl::Status DeleteSession(
+      absl::string_view transaction_id) = 0;
+
+  // Deletes up to `limit` sessions that expired before `now`; returns them
+  // so the caller can act on them (e.g. give the profile back).
+  [[nodiscard]] virtual absl::StatusOr<std::vector<store::SessionRecord>>
+  DeleteExpiredSessions(absl::Time now, size_t limit) = 0;
+
+  // --- Outbox of operator callbacks -----------------------------------------
+
+  // Entries due at `now` (next_attempt_at <= now), oldest first, at most
+  // `limit`. Each returned entry's next attempt is pushed to now + `lease`
+  // in the same commit, so concurrent senders do not send it twice.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<store::OutboxEntry>>
+  LeaseOutbox(absl::Time now, size_t limit, absl::Duration lease) = 0;
+
+  // The callback was delivered: removes the entry.
+  [[nodiscard]] virtual absl::Status AckOutbox(uint64_t id) = 0;
+
+  // Delivery failed: counts the attempt and retries at `next_attempt`.
+  [[nodiscard]] virtual absl::Status RetryOutbox(uint64_t id,
+                                                 absl::Time next_attempt) = 0;
+
+  // --- Audit trail -----------------------------------------------------------
+
+  // The audit entries of one ICCID, oldest first.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<store::AuditEntry>>
+  GetAudit(absl::string_view iccid) = 0;
+
+  // Appends an entry not tied to a state change (e.g. a refused request).
+  [[nodiscard]] virtual absl::Status AppendAudit(store::AuditEntry entry) = 0;
+};
+
+}  // namespace smdp::profiles
+
+#endif  // SMDP_PROFILES_PROFILE_STORE_H_
