@@ -60,11 +60,10 @@ bool RawVerifyOnce(EVP_PKEY* key, const std::string& msg,
                    const std::string& sig) {
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key);
-  return EVP_DigestVerify(ctx.get(),
-                          reinterpret_cast<const unsigned char*>(sig.data()),
-                          sig.size(),
-                          reinterpret_cast<const unsigned char*>(msg.data()),
-                          msg.size()) == 1;
+  return EVP_DigestVerify(
+             ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()),
+             sig.size(), reinterpret_cast<const unsigned char*>(msg.data()),
+             msg.size()) == 1;
 }
 
 size_t RawEcdhOnce(EVP_PKEY* key, EVP_PKEY* peer) {
@@ -81,7 +80,7 @@ size_t RawEcdhOnce(EVP_PKEY* key, EVP_PKEY* peer) {
 // segment (re-keyed CBC per segment, CMAC restarted per segment), with
 // contexts fetched once per thread.
 void RawCbcCmac(size_t bytes) {
-  static const unsigned char key[16] = {1, 2, 3, 4, 5, 6, 7, 8,
+  static const unsigned char key[16] = {1, 2,  3,  4,  5,  6,  7,  8,
                                         9, 10, 11, 12, 13, 14, 15, 16};
   struct Contexts {
     std::string in = std::string(1024, 'x'), out = std::string(1040, '\0');
@@ -89,10 +88,9 @@ void RawCbcCmac(size_t bytes) {
     EvpMacPtr mac{EVP_MAC_fetch(nullptr, "CMAC", nullptr)};
     EvpMacCtxPtr mctx{EVP_MAC_CTX_new(mac.get())};
     Contexts() {
-      OSSL_PARAM params[] = {
-          OSSL_PARAM_construct_utf8_string(
-              "cipher", const_cast<char*>("AES-128-CBC"), 0),
-          OSSL_PARAM_construct_end()};
+      OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(
+                                 "cipher", const_cast<char*>("AES-128-CBC"), 0),
+                             OSSL_PARAM_construct_end()};
       EVP_MAC_init(mctx.get(), key, sizeof(key), params);
     }
   };
@@ -101,15 +99,14 @@ void RawCbcCmac(size_t bytes) {
     int n = 0;
     EVP_EncryptInit_ex(c.cbc.get(), EVP_aes_128_cbc(), nullptr, key, key);
     EVP_CIPHER_CTX_set_padding(c.cbc.get(), 0);
-    EVP_EncryptUpdate(c.cbc.get(),
-                      reinterpret_cast<unsigned char*>(c.out.data()), &n,
-                      reinterpret_cast<const unsigned char*>(c.in.data()),
-                      1024);
+    EVP_EncryptUpdate(
+        c.cbc.get(), reinterpret_cast<unsigned char*>(c.out.data()), &n,
+        reinterpret_cast<const unsigned char*>(c.in.data()), 1024);
     unsigned char tag[16];
     size_t tag_len = 0;
     EVP_MAC_init(c.mctx.get(), nullptr, 0, nullptr);
-    EVP_MAC_update(c.mctx.get(),
-                   reinterpret_cast<unsigned char*>(c.out.data()), 1024);
+    EVP_MAC_update(c.mctx.get(), reinterpret_cast<unsigned char*>(c.out.data()),
+                   1024);
     EVP_MAC_final(c.mctx.get(), tag, &tag_len, sizeof(tag));
   }
 }

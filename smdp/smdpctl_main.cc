@@ -8,10 +8,10 @@
 //   smdpctl info [--addr=HOST:PORT]      address, version, identities
 //
 // Errors print one line on stderr; exit code 1 (2 for usage errors).
+#include <grpcpp/grpcpp.h>
+
 #include <iostream>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -85,8 +85,9 @@ std::shared_ptr<grpc::Channel> Connect() {
 }
 
 void SetDeadline(grpc::ClientContext& context) {
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::milliseconds(absl::GetFlag(FLAGS_timeout_ms)));
+  context.set_deadline(
+      std::chrono::system_clock::now() +
+      std::chrono::milliseconds(absl::GetFlag(FLAGS_timeout_ms)));
 }
 
 int Health() {
@@ -113,9 +114,8 @@ int Info() {
   grpc::ClientContext context;
   SetDeadline(context);
   smdp::admin::GetServerInfoResponse response;
-  grpc::Status status =
-      stub->GetServerInfo(&context, smdp::admin::GetServerInfoRequest(),
-                          &response);
+  grpc::Status status = stub->GetServerInfo(
+      &context, smdp::admin::GetServerInfoRequest(), &response);
   if (!status.ok()) {
     return Fail(1, absl::StrCat(absl::GetFlag(FLAGS_addr), ": ",
                                 status.error_message()));

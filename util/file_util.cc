@@ -15,7 +15,8 @@ absl::Status ErrnoError(absl::string_view what, const std::string& path,
                         int err) {
   std::string message = absl::StrCat(what, " ", path, ": ", strerror(err));
   if (err == ENOENT) return absl::NotFoundError(message);
-  if (err == EACCES || err == EPERM) return absl::PermissionDeniedError(message);
+  if (err == EACCES || err == EPERM)
+    return absl::PermissionDeniedError(message);
   return absl::InternalError(message);
 }
 

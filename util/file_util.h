@@ -14,8 +14,8 @@ namespace smdp {
 
 // Reads a whole file of at most `max_bytes`. NotFound when it does not
 // exist, InvalidArgument when it is larger.
-[[nodiscard]] absl::StatusOr<std::string> ReadFile(
-    const std::string& path, size_t max_bytes = 16 << 20);
+[[nodiscard]] absl::StatusOr<std::string> ReadFile(const std::string& path,
+                                                   size_t max_bytes = 16 << 20);
 
 // Writes `data` to `path` atomically and durably: a temporary file in the
 // same directory, fsync, rename, fsync of the directory. After a crash the

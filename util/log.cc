@@ -32,9 +32,10 @@ void LogLine(LogLevel level, absl::string_view message) {
   if (static_cast<int>(level) < min_level.load(std::memory_order_relaxed)) {
     return;
   }
-  std::string line = absl::StrCat(
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-      " ", kNames[static_cast<int>(level)], " ", message, "\n");
+  std::string line =
+      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
+                                    absl::UTCTimeZone()),
+                   " ", kNames[static_cast<int>(level)], " ", message, "\n");
   // One write per line so concurrent lines never interleave.
   ssize_t ignored = write(STDERR_FILENO, line.data(), line.size());
   (void)ignored;  // Nowhere left to report a failed log write.

@@ -17,20 +17,20 @@
 #define SMDP_STATUS_CONCAT_(a, b) SMDP_STATUS_CONCAT_INNER_(a, b)
 
 // Returns the status of `expr` from the current function if it is not OK.
-#define RETURN_IF_ERROR(expr)                                         \
-  do {                                                                \
-    ::absl::Status smdp_status_ = (expr);                             \
-    if (!smdp_status_.ok()) return smdp_status_;                      \
+#define RETURN_IF_ERROR(expr)                    \
+  do {                                           \
+    ::absl::Status smdp_status_ = (expr);        \
+    if (!smdp_status_.ok()) return smdp_status_; \
   } while (0)
 
 // Evaluates `rexpr` (an absl::StatusOr<T>); on error returns its status,
 // otherwise moves the value into `lhs` (which may be a declaration).
-#define ASSIGN_OR_RETURN(lhs, rexpr) \
-  SMDP_ASSIGN_OR_RETURN_IMPL_(       \
-      SMDP_STATUS_CONCAT_(smdp_statusor_, __LINE__), lhs, rexpr)
+#define ASSIGN_OR_RETURN(lhs, rexpr)                                         \
+  SMDP_ASSIGN_OR_RETURN_IMPL_(SMDP_STATUS_CONCAT_(smdp_statusor_, __LINE__), \
+                              lhs, rexpr)
 
-#define SMDP_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr) \
-  auto statusor = (rexpr);                                \
+#define SMDP_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr)  \
+  auto statusor = (rexpr);                                 \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = *std::move(statusor)
 

@@ -101,8 +101,8 @@ absl::StatusOr<config::ServerConfig> ParseConfig(
   if (format == "json") {
     google::protobuf::util::JsonParseOptions options;
     options.ignore_unknown_fields = false;
-    auto status = google::protobuf::util::JsonStringToMessage(
-        std::string(text), &config, options);
+    auto status = google::protobuf::util::JsonStringToMessage(std::string(text),
+                                                              &config, options);
     if (!status.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "config file ", source_name, ": ", std::string(status.message())));
@@ -137,8 +137,8 @@ absl::StatusOr<config::ServerConfig> LoadConfigFile(const std::string& path) {
     return absl::InvalidArgumentError(
         absl::StrCat("config file ", path, ": larger than 1 MiB"));
   }
-  absl::string_view format = absl::EndsWith(path, ".json") ? "json"
-                                                           : "textproto";
+  absl::string_view format =
+      absl::EndsWith(path, ".json") ? "json" : "textproto";
   return ParseConfig(text, format, path);
 }
 
@@ -201,17 +201,17 @@ absl::Status ValidateConfig(const config::ServerConfig& config) {
   const config::HsmConfig& hsm = config.hsm();
   if (hsm.kind() == config::HsmConfig::PKCS11) {
     if (hsm.module_path().empty() || hsm.module_path().front() != '/') {
-      return FieldError("hsm.module_path",
-                        absl::StrCat("'", hsm.module_path(),
-                                     "' is not an absolute path"));
+      return FieldError(
+          "hsm.module_path",
+          absl::StrCat("'", hsm.module_path(), "' is not an absolute path"));
     }
     if (hsm.token_label().size() > 32) {
       return FieldError("hsm.token_label", "is longer than 32 characters");
     }
     if (hsm.session_pool_size() > 4096) {
-      return FieldError("hsm.session_pool_size",
-                        absl::StrCat(hsm.session_pool_size(),
-                                     " is above 4096"));
+      return FieldError(
+          "hsm.session_pool_size",
+          absl::StrCat(hsm.session_pool_size(), " is above 4096"));
     }
   } else if (hsm.kind() != config::HsmConfig::SOFTWARE) {
     return FieldError("hsm.kind", absl::StrCat("unknown kind ", hsm.kind()));

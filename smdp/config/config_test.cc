@@ -83,8 +83,8 @@ TEST(ConfigTest, ParseErrorsNameTheFilePositionAndField) {
   EXPECT_THAT(status.message(), HasSubstr("smdpd.textproto: line 2"));
   EXPECT_THAT(status.message(), HasSubstr("no_such_field"));
 
-  status = ParseConfig(R"({"dataDir": "x", "bogus": 1})", "json", "c.json")
-               .status();
+  status =
+      ParseConfig(R"({"dataDir": "x", "bogus": 1})", "json", "c.json").status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("c.json"));
   EXPECT_THAT(status.message(), HasSubstr("bogus"));

@@ -76,7 +76,8 @@ absl::StatusOr<BoundPackage> BoundProfilePackageBuilder::Build(
   if (request.dppb_key == nullptr) return RequestError("dppb_key", "missing");
   if (request.euicc_otpk.size() != hsm::kUncompressedPointSize ||
       request.euicc_otpk[0] != 0x04) {
-    return RequestError("euicc_otpk", "not an uncompressed point (65 bytes, 04||X||Y)");
+    return RequestError("euicc_otpk",
+                        "not an uncompressed point (65 bytes, 04||X||Y)");
   }
   if (options_.host_id.empty() || options_.host_id.size() > 16) {
     return absl::FailedPreconditionError("host_id must be 1 to 16 bytes");
@@ -111,8 +112,8 @@ absl::StatusOr<BoundPackage> BoundProfilePackageBuilder::Build(
   // The protected sequences, in the order the eUICC checks them.
   ASSIGN_OR_RETURN(bsp::BspEncoder encoder, bsp::BspEncoder::Create(keys));
   std::string seq87a, seq88, seq87b, seq86;
-  RETURN_IF_ERROR(encoder.AppendEncryptedSegments(
-      bsp::kTagEncryptedCommand, configure_isdp_, &seq87a));
+  RETURN_IF_ERROR(encoder.AppendEncryptedSegments(bsp::kTagEncryptedCommand,
+                                                  configure_isdp_, &seq87a));
   RETURN_IF_ERROR(encoder.AppendMacOnlySegments(
       bsp::kTagMacOnly, request.metadata.Encode(), &seq88));
   const bsp::ProtectedProfile* ppp = profile.protected_profile();
@@ -120,8 +121,8 @@ absl::StatusOr<BoundPackage> BoundProfilePackageBuilder::Build(
     RETURN_IF_ERROR(encoder.AppendReplaceSessionKeys(ppp->ppk, &seq87b));
   } else {
     seq86.reserve(bsp::EncryptedSegmentsSize(profile.plain().size()));
-    RETURN_IF_ERROR(encoder.AppendEncryptedSegments(
-        bsp::kTagProfileSegment, profile.plain(), &seq86));
+    RETURN_IF_ERROR(encoder.AppendEncryptedSegments(bsp::kTagProfileSegment,
+                                                    profile.plain(), &seq86));
   }
   absl::string_view segments86 = ppp != nullptr ? ppp->segments : seq86;
 

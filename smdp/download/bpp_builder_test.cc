@@ -73,7 +73,8 @@ class BppBuilderTest : public ::testing::TestWithParam<Curve> {
     request.eid = kEid;
     request.euicc_otpk = euicc_ot_->public_point();
     request.dppb_key = dppb_.get();
-    request.metadata.iccid = std::string("\x98\x10\x32\x54\x76\x98\x10\x32\x54\xF6", 10);
+    request.metadata.iccid =
+        std::string("\x98\x10\x32\x54\x76\x98\x10\x32\x54\xF6", 10);
     request.metadata.service_provider_name = "Test Operator";
     request.metadata.profile_name = "Test Profile";
     return request;
@@ -108,9 +109,8 @@ TEST_P(BppBuilderTest, PlainProfileRoundTrips) {
     EXPECT_EQ(s.iscr.smdp_otpk, bound->smdp_otpk);
     EXPECT_EQ(s.iscr.transaction_id, Request().transaction_id);
     EXPECT_EQ(s.iscr.control_ref_template.host_id, "SMDP-PLUS");
-    std::string signed_data =
-        s.iscr.received_signed_fields +
-        der::EncodeTlv(0x5F49, euicc_ot_->public_point());
+    std::string signed_data = s.iscr.received_signed_fields +
+                              der::EncodeTlv(0x5F49, euicc_ot_->public_point());
     EXPECT_TRUE(hsm::testing::VerifyPlainSignature(
         GetParam(), dppb_->public_point(), signed_data, s.iscr.smdp_sign));
     auto opened = Open(s);

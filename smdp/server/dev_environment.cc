@@ -87,8 +87,8 @@ absl::Status PrepareDevHsm(const config::ServerConfig& config) {
         "dev mode: set hsm.pin_file or the PIN env var to create the token");
   }
   ASSIGN_OR_RETURN(std::string so_pin, EnsurePinFile(dir + "/so-pin"));
-  RETURN_IF_ERROR(hsm::InitializeToken(hsm.module_path(), hsm.token_label(),
-                                       so_pin, pin));
+  RETURN_IF_ERROR(
+      hsm::InitializeToken(hsm.module_path(), hsm.token_label(), so_pin, pin));
   LogInfo("dev: created SoftHSM token '", hsm.token_label(), "' in ", tokens);
   return absl::OkStatus();
 }

@@ -21,8 +21,8 @@ absl::StatusOr<X509Ptr> ParseCertificate(absl::string_view data) {
         reinterpret_cast<const unsigned char*>(data.data());
     cert.reset(d2i_X509(nullptr, &p, static_cast<long>(data.size())));
     if (cert != nullptr &&
-        p != reinterpret_cast<const unsigned char*>(data.data()) +
-                 data.size()) {
+        p !=
+            reinterpret_cast<const unsigned char*>(data.data()) + data.size()) {
       return absl::InvalidArgumentError("trailing bytes after certificate");
     }
   }
@@ -60,12 +60,11 @@ absl::StatusOr<std::shared_ptr<const hsm::SigningKey>> LoadMatchingKey(
     hsm::CryptoProvider& provider) {
   auto key = provider.LoadSigningKey(key_ref);
   if (!key.ok()) {
-    return absl::Status(key.status().code(),
-                        absl::StrCat("identity ", identity, ": ",
-                                     key.status().message()));
+    return absl::Status(
+        key.status().code(),
+        absl::StrCat("identity ", identity, ": ", key.status().message()));
   }
-  if ((*key)->curve() != cert.curve ||
-      (*key)->public_point() != cert.point) {
+  if ((*key)->curve() != cert.curve || (*key)->public_point() != cert.point) {
     return absl::FailedPreconditionError(
         absl::StrCat("identity ", identity, ": key '", key_ref,
                      "' is not the private key of ", cert_path));
@@ -131,9 +130,10 @@ absl::StatusOr<SmdpIdentity> LoadIdentity(const config::Identity& config,
   ASSIGN_OR_RETURN(LoadedCert dppb, LoadCert(config.dppb_cert_file()));
   identity.curve = dpauth.curve;
   identity.ci_cert = std::move(ci.der);
-  ASSIGN_OR_RETURN(identity.dpauth_key,
-                   LoadMatchingKey(config.name(), config.dpauth_key(),
-                                   config.dpauth_cert_file(), dpauth, provider));
+  ASSIGN_OR_RETURN(
+      identity.dpauth_key,
+      LoadMatchingKey(config.name(), config.dpauth_key(),
+                      config.dpauth_cert_file(), dpauth, provider));
   ASSIGN_OR_RETURN(identity.dppb_key,
                    LoadMatchingKey(config.name(), config.dppb_key(),
                                    config.dppb_cert_file(), dppb, provider));
@@ -142,10 +142,10 @@ absl::StatusOr<SmdpIdentity> LoadIdentity(const config::Identity& config,
   if (!config.dptls_cert_file().empty()) {
     ASSIGN_OR_RETURN(LoadedCert dptls, LoadCert(config.dptls_cert_file()));
     if (!config.dptls_key().empty()) {
-      ASSIGN_OR_RETURN(identity.dptls_key,
-                       LoadMatchingKey(config.name(), config.dptls_key(),
-                                       config.dptls_cert_file(), dptls,
-                                       provider));
+      ASSIGN_OR_RETURN(
+          identity.dptls_key,
+          LoadMatchingKey(config.name(), config.dptls_key(),
+                          config.dptls_cert_file(), dptls, provider));
     }
     identity.dptls_cert = std::move(dptls.der);
   }

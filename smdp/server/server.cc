@@ -103,8 +103,8 @@ absl::StatusOr<std::unique_ptr<hsm::CryptoProvider>> OpenCryptoProvider(
   if (hsm.has_slot_id()) options.slot_id = hsm.slot_id();
   // The env var wins when it is set; otherwise the file (config.proto).
   hsm::PinSource pin_source;
-  if (!hsm.pin_env().empty() && (hsm.pin_file().empty() ||
-                                 getenv(hsm.pin_env().c_str()) != nullptr)) {
+  if (!hsm.pin_env().empty() &&
+      (hsm.pin_file().empty() || getenv(hsm.pin_env().c_str()) != nullptr)) {
     pin_source.env_var = hsm.pin_env();
   } else {
     pin_source.file = hsm.pin_file();
@@ -143,8 +143,7 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
     ASSIGN_OR_RETURN(identity_configs, DevIdentities(config, *state->provider));
   }
   for (const config::Identity& id : identity_configs) {
-    ASSIGN_OR_RETURN(SmdpIdentity identity,
-                     LoadIdentity(id, *state->provider));
+    ASSIGN_OR_RETURN(SmdpIdentity identity, LoadIdentity(id, *state->provider));
     state->identities.push_back(std::move(identity));
   }
 
@@ -170,8 +169,8 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", config.grpc_listen()));
   }
-  std::string host = config.grpc_listen().substr(
-      0, config.grpc_listen().rfind(':'));
+  std::string host =
+      config.grpc_listen().substr(0, config.grpc_listen().rfind(':'));
   state->grpc_address = absl::StrCat(host, ":", port);
   return std::unique_ptr<SmdpServer>(new SmdpServer(std::move(state)));
 }

@@ -1,13 +1,12 @@
 // The README's run path: smdpd with no config in a fresh directory makes its
 // SoftHSM token, dev PKI and store, serves gRPC health, answers smdpctl, and
 // stops cleanly on SIGTERM; a second start reuses all of it.
+#include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <stdlib.h>
 
 #include <fstream>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
@@ -79,14 +78,13 @@ TEST(SmdpdSmokeTest, FreshDirectoryComesUpHealthyAndRestarts) {
     EXPECT_EQ(Health(address), grpc::health::v1::HealthCheckResponse::SERVING);
 
     std::string out, err;
-    EXPECT_EQ(Subprocess::Run({ctl, "health", "--addr=" + address}, {}, &out,
-                              &err),
-              0)
+    EXPECT_EQ(
+        Subprocess::Run({ctl, "health", "--addr=" + address}, {}, &out, &err),
+        0)
         << err;
     EXPECT_EQ(out, "SERVING\n");
-    EXPECT_EQ(Subprocess::Run({ctl, "info", "--addr=" + address}, {}, &out,
-                              &err),
-              0)
+    EXPECT_EQ(
+        Subprocess::Run({ctl, "info", "--addr=" + address}, {}, &out, &err), 0)
         << err;
     EXPECT_THAT(out, HasSubstr("smdp_address: localhost"));
     EXPECT_THAT(out, HasSubstr("identities: nist, brp"));
@@ -109,11 +107,12 @@ TEST(SmdpdSmokeTest, FreshDirectoryComesUpHealthyAndRestarts) {
 
 TEST(SmdpdSmokeTest, InvalidConfigExitsTwoWithOneLineNamingTheField) {
   std::string dir = FreshDir("badconfig");
-  std::ofstream(dir + "/smdpd.textproto") << "dev_mode: true\nlog_level: 'loud'\n";
+  std::ofstream(dir + "/smdpd.textproto")
+      << "dev_mode: true\nlog_level: 'loud'\n";
   std::string out, err;
-  int code = Subprocess::Run({RunfilePath("smdp/smdpd"),
-                              "--config=" + dir + "/smdpd.textproto"},
-                             InDir(dir), &out, &err);
+  int code = Subprocess::Run(
+      {RunfilePath("smdp/smdpd"), "--config=" + dir + "/smdpd.textproto"},
+      InDir(dir), &out, &err);
   EXPECT_EQ(code, 2);
   EXPECT_EQ(err,
             "smdpd: config field log_level: 'loud' is not one of debug, info, "
@@ -121,8 +120,8 @@ TEST(SmdpdSmokeTest, InvalidConfigExitsTwoWithOneLineNamingTheField) {
 
   std::ofstream(dir + "/typo.json") << R"({"dataDri": "x"})";
   code = Subprocess::Run(
-      {RunfilePath("smdp/smdpd"), "--config=" + dir + "/typo.json"},
-      InDir(dir), &out, &err);
+      {RunfilePath("smdp/smdpd"), "--config=" + dir + "/typo.json"}, InDir(dir),
+      &out, &err);
   EXPECT_EQ(code, 2);
   EXPECT_THAT(err, HasSubstr("dataDri"));
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
@@ -140,9 +139,9 @@ TEST(SmdpdSmokeTest, WrongPinFailsWithOneClearLine) {
   SubprocessOptions options = InDir(dir);
   options.unset_env = {"SOFTHSM2_CONF"};
   options.env["SMDP_HSM_PIN"] = "000000";
-  int code = Subprocess::Run(
-      {RunfilePath("smdp/smdpd"), "--grpc_listen=127.0.0.1:0"}, options, &out,
-      &err);
+  int code =
+      Subprocess::Run({RunfilePath("smdp/smdpd"), "--grpc_listen=127.0.0.1:0"},
+                      options, &out, &err);
   EXPECT_EQ(code, 1);
   EXPECT_THAT(err, HasSubstr("PIN"));
   EXPECT_THAT(err, ::testing::Not(HasSubstr("000000")));

@@ -14,8 +14,7 @@ extern char** environ;
 
 namespace smdp::testing {
 
-Subprocess::Subprocess(std::vector<std::string> argv,
-                       SubprocessOptions options)
+Subprocess::Subprocess(std::vector<std::string> argv, SubprocessOptions options)
     : argv_(std::move(argv)), options_(std::move(options)) {}
 
 Subprocess::~Subprocess() {
@@ -80,7 +79,8 @@ absl::StatusOr<std::string> Subprocess::ReadStdoutLine(absl::Duration timeout) {
   while (true) {
     size_t nl = stdout_.find('\n', stdout_consumed_);
     if (nl != std::string::npos) {
-      std::string line = stdout_.substr(stdout_consumed_, nl - stdout_consumed_);
+      std::string line =
+          stdout_.substr(stdout_consumed_, nl - stdout_consumed_);
       stdout_consumed_ = nl + 1;
       return line;
     }
@@ -111,8 +111,8 @@ int Subprocess::Wait(absl::Duration timeout) {
     int status = 0;
     pid_t r = waitpid(pid_, &status, WNOHANG);
     if (r == pid_) {
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status)
-                                     : 128 + WTERMSIG(status);
+      exit_code_ =
+          WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       return exit_code_;
     }
     if (absl::Now() > deadline) {
@@ -140,8 +140,8 @@ int Subprocess::Run(std::vector<std::string> argv, SubprocessOptions options,
 std::string RunfilePath(const std::string& workspace_relative) {
   const char* srcdir = getenv("TEST_SRCDIR");
   const char* workspace = getenv("TEST_WORKSPACE");
-  return absl::StrCat(srcdir ? srcdir : ".", "/", workspace ? workspace : "smdp",
-                      "/", workspace_relative);
+  return absl::StrCat(srcdir ? srcdir : ".", "/",
+                      workspace ? workspace : "smdp", "/", workspace_relative);
 }
 
 }  // namespace smdp::testing

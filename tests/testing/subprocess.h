@@ -24,9 +24,9 @@
 namespace smdp::testing {
 
 struct SubprocessOptions {
-  std::string cwd;                          // Empty: the test's cwd.
-  std::map<std::string, std::string> env;   // Set on top of the test's env.
-  std::vector<std::string> unset_env;       // Removed from the env.
+  std::string cwd;                         // Empty: the test's cwd.
+  std::map<std::string, std::string> env;  // Set on top of the test's env.
+  std::vector<std::string> unset_env;      // Removed from the env.
 };
 
 class Subprocess {
