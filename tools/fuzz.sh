@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets of smdp/rsp and smdp/auth with clang (Bazel's toolchain is
+# Builds the libFuzzer targets of smdp/rsp, smdp/auth and profiles/saip with clang (Bazel's toolchain is
 # gcc) and runs each for a while, failing if any of them finds a crash.
 #
 #   tools/fuzz.sh                 # every target, 30 s each
@@ -41,7 +41,8 @@ ABSL_LIBS=(-Wl,--push-state,--as-needed
 LIB_SRCS=(smdp/rsp/der.cc smdp/rsp/types.cc smdp/rsp/internal/codec.cc
           smdp/rsp/euicc_info.cc smdp/rsp/authentication.cc
           smdp/rsp/download.cc smdp/rsp/bpp.cc smdp/rsp/notification.cc
-          smdp/rsp/fuzz/fuzz_targets.cc smdp/auth/certificate.cc)
+          smdp/rsp/fuzz/fuzz_targets.cc smdp/auth/certificate.cc
+          profiles/saip/profile_package.cc profiles/saip/coding.cc)
 
 mkdir -p "$OUT/obj" "$OUT/bin" "$OUT/corpus" "$OUT/artifacts"
 
@@ -49,7 +50,7 @@ mkdir -p "$OUT/obj" "$OUT/bin" "$OUT/corpus" "$OUT/artifacts"
 objs=()
 for src in "${LIB_SRCS[@]}"; do
   obj="$OUT/obj/$(echo "$src" | tr '/' '_').o"
-  if [[ ! -f "$obj" || "$src" -nt "$obj" || -n "$(find smdp/rsp smdp/auth hsm -name '*.h' -newer "$obj" -print -quit)" ]]; then
+  if [[ ! -f "$obj" || "$src" -nt "$obj" || -n "$(find smdp/rsp smdp/auth profiles/saip hsm -name '*.h' -newer "$obj" -print -quit)" ]]; then
     "$CXX" "${COMMON[@]}" -fsanitize=fuzzer-no-link -c "$src" -o "$obj"
   fi
   objs+=("$obj")
@@ -61,13 +62,20 @@ done
 "$OUT/bin/write_seeds" "$OUT/corpus"
 mkdir -p "$OUT/corpus/Certificate"
 cp hsm/testdata/*.der "$OUT/corpus/Certificate/" 2>/dev/null || true
+mkdir -p "$OUT/corpus/ProfilePackage"
+"$CXX" "${COMMON[@]}" profiles/saip/fuzz/write_template_seed.cc \
+  profiles/saip/template_builder.cc profiles/saip/personalization.cc \
+  profiles/saip/internal/der_edit.cc "${objs[@]}" "${ABSL_LIBS[@]}" -lcrypto \
+  -o "$OUT/bin/write_template_seed"
+"$OUT/bin/write_template_seed" "$OUT/corpus/ProfilePackage/template.der"
 
 # The targets to run.
 if [[ $# -gt 0 ]]; then
   targets=("$@")
 else
   targets=()
-  for f in smdp/rsp/fuzz/*_fuzzer.cc smdp/auth/fuzz/*_fuzzer.cc; do
+  for f in smdp/rsp/fuzz/*_fuzzer.cc smdp/auth/fuzz/*_fuzzer.cc \
+           profiles/saip/fuzz/*_fuzzer.cc; do
     targets+=("$(basename "$f" _fuzzer.cc)")
   done
 fi
@@ -76,6 +84,7 @@ failed=()
 for t in "${targets[@]}"; do
   src="smdp/rsp/fuzz/${t}_fuzzer.cc"
   [[ -f "$src" ]] || src="smdp/auth/fuzz/${t}_fuzzer.cc"
+  [[ -f "$src" ]] || src="profiles/saip/fuzz/${t}_fuzzer.cc"
   [[ -f "$src" ]] || { echo "fuzz: no such target $t ($src)" >&2; failed+=("$t"); continue; }
   type="$(sed -n 's/.*Run("\([A-Za-z0-9]*\)".*/\1/p' "$src")"
   [[ -n "$type" ]] || type="$(echo "$t" | sed -E 's/(^|_)([a-z])/\U\2/g')"
