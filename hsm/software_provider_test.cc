@@ -1,5 +1,7 @@
 #include "hsm/software_provider.h"
 
+#include <openssl/err.h>
+#include <openssl/evperr.h>
 #include <openssl/pem.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -128,6 +130,18 @@ TEST(SoftwareProvider, ImportSgp26KeysMatchesCertificate) {
     EXPECT_TRUE(
         testing::VerifyPlainSignature(curve, key->public_point(), "data", rs));
   }
+}
+
+// OpenSSL 3.0 misreads an "EC PARAMETERS" + "EC PRIVATE KEY" PEM (the
+// SGP.26 layout) as parameters only when the thread's error queue holds a
+// stale error; the import must not depend on what failed before it.
+TEST(SoftwareProvider, ImportIgnoresStaleOpensslErrors) {
+  ASSERT_OK_AND_ASSIGN(auto provider, SoftwareProvider::Create({}));
+  const std::string pem = testing::ReadFileOrDie(
+      std::string(kTestData) + "SK_S_SM_DPauth_ECDSA_BRP.pem");
+  ERR_raise(ERR_LIB_EVP, EVP_R_BAD_DECRYPT);  // A stale error on the queue.
+  ASSERT_OK_AND_ASSIGN(auto key, provider->ImportSigningKey("stale", pem));
+  EXPECT_EQ(key->curve(), Curve::kBrainpoolP256r1);
 }
 
 TEST(SoftwareProvider, ImportRejectsGarbageAndOtherCurves) {

@@ -3,6 +3,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/obj_mac.h>
 #include <openssl/objects.h>
 #include <openssl/params.h>
@@ -248,6 +249,10 @@ absl::StatusOr<std::string> PrivateScalarOf(const EVP_PKEY* key) {
 }
 
 absl::StatusOr<EvpPkeyPtr> ParsePrivateKey(absl::string_view pem_or_der) {
+  // OpenSSL 3.0's PEM reader misreads a file that starts with an
+  // "EC PARAMETERS" block (all SGP.26 key files) as parameters only when the
+  // thread's error queue holds a stale error: start from a clean queue.
+  ERR_clear_error();
   if (pem_or_der.find("-----BEGIN") != absl::string_view::npos) {
     BioPtr bio(BIO_new_mem_buf(pem_or_der.data(),
                                static_cast<int>(pem_or_der.size())));

@@ -1,5 +1,7 @@
 #include "smdp/pki/certificate_builder.h"
 
+#include <openssl/err.h>
+
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -867,6 +869,9 @@ absl::StatusOr<std::string> PrivateKeyToPem(const EVP_PKEY& key) {
 }
 
 absl::StatusOr<EvpPkeyPtr> PrivateKeyFromPem(absl::string_view pem) {
+  // A stale error on the thread's queue makes OpenSSL 3.0 read a PEM that
+  // starts with "EC PARAMETERS" as parameters only (see hsm/internal/ec_util).
+  ERR_clear_error();
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (bio == nullptr) {
     return OpensslError(absl::StatusCode::kInternal, "BIO_new_mem_buf");
