@@ -6,10 +6,22 @@
 //       as smdpd's dev mode does on first run. Idempotent.
 //   smdpctl health [--addr=HOST:PORT]    gRPC health of a running smdpd
 //   smdpctl info [--addr=HOST:PORT]      address, version, identities
+//   smdpctl profiles import --batch=ID --operator_id=OP --type=TYPE
+//       --template_file=UPP.der --csv=SUBSCRIBERS.csv [--no_ppk]
+//       [--spn=NAME] [--profile_name=NAME] [--profile_class=operational]
+//       [--notification_address=FQDN] [--owner=MCCMNC] [--ppr=ppr1,ppr2]
+//       Imports a batch (all or nothing) with a progress bar; run the same
+//       command again to resume an interrupted import.
+//   smdpctl profiles list [--state=S] [--type=T] [--batch=ID]
+//       [--operator_id=OP] [--page_size=N] [--all]
+//   smdpctl profiles show ICCID          state, metadata and history
+//   smdpctl profiles batch ID            a batch's status
 //
 // Errors print one line on stderr; exit code 1 (2 for usage errors).
 #include <grpcpp/grpcpp.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <string>
 
@@ -17,7 +29,10 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "api/admin.grpc.pb.h"
 #include "api/health.grpc.pb.h"
 #include "smdp/config/config.h"
@@ -29,14 +44,36 @@
 ABSL_FLAG(std::string, config, "", "smdpd config file (pki init).");
 ABSL_FLAG(std::string, data_dir, "", "Overrides the config's data_dir.");
 ABSL_FLAG(std::string, addr, "127.0.0.1:9443", "smdpd's gRPC address.");
-ABSL_FLAG(int, timeout_ms, 5000, "Deadline of gRPC calls.");
+ABSL_FLAG(int, timeout_ms, 5000, "Deadline of gRPC calls (not imports).");
+ABSL_FLAG(std::string, batch, "", "Batch id (profiles import, list).");
+ABSL_FLAG(std::string, operator_id, "", "Operator (profiles import, list).");
+ABSL_FLAG(std::string, type, "", "Profile type (profiles import, list).");
+ABSL_FLAG(std::string, template_file, "", "SAIP template, DER (import).");
+ABSL_FLAG(std::string, csv, "", "Subscriber file (import).");
+ABSL_FLAG(bool, no_ppk, false, "Store profiles without PPK protection.");
+ABSL_FLAG(std::string, spn, "", "Service provider name (import).");
+ABSL_FLAG(std::string, profile_name, "", "Profile name (import).");
+ABSL_FLAG(std::string, profile_class, "", "test|provisioning|operational.");
+ABSL_FLAG(std::string, notification_address, "", "Install notifications.");
+ABSL_FLAG(std::string, owner, "", "Owner MCC+MNC, 5 or 6 digits (import).");
+ABSL_FLAG(std::vector<std::string>, ppr, {}, "Policy rules: ppr1,ppr2.");
+ABSL_FLAG(std::string, state, "", "State filter (profiles list).");
+ABSL_FLAG(int, page_size, 100, "Profiles per page (profiles list).");
+ABSL_FLAG(bool, all, false, "List every page (profiles list).");
 
 namespace {
 
 constexpr char kUsage[] =
     "usage: smdpctl pki init [--config=FILE] [--data_dir=DIR]\n"
     "       smdpctl health [--addr=HOST:PORT]\n"
-    "       smdpctl info [--addr=HOST:PORT]";
+    "       smdpctl info [--addr=HOST:PORT]\n"
+    "       smdpctl profiles import --batch=ID --operator_id=OP --type=T "
+    "--template_file=UPP.der --csv=FILE [--no_ppk] [--spn=..] "
+    "[--profile_name=..]\n"
+    "       smdpctl profiles list [--state=S] [--type=T] [--batch=ID] "
+    "[--operator_id=OP] [--all]\n"
+    "       smdpctl profiles show ICCID\n"
+    "       smdpctl profiles batch ID";
 
 int Fail(int code, absl::string_view message) {
   std::cerr << "smdpctl: " << message << std::endl;
@@ -128,6 +165,185 @@ int Info() {
   return 0;
 }
 
+// A one-line progress bar on a terminal, a line per 10% otherwise.
+class ProgressBar {
+ public:
+  ProgressBar() : tty_(isatty(STDERR_FILENO)), start_(absl::Now()) {}
+
+  void Update(uint64_t done, uint64_t total) {
+    if (total == 0) return;
+    int percent = static_cast<int>(done * 100 / total);
+    double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
+    double rate = seconds > 0 ? done / seconds : 0;
+    if (tty_) {
+      int filled = percent / 4;
+      std::cerr << "\r[" << std::string(filled, '=')
+                << std::string(25 - filled, ' ') << "] " << done << "/" << total
+                << " (" << percent << "%) " << static_cast<uint64_t>(rate)
+                << "/s" << std::flush;
+    } else if (percent / 10 > last_decile_ || done == total) {
+      last_decile_ = percent / 10;
+      std::cerr << "import: " << done << "/" << total << " (" << percent << "%)"
+                << std::endl;
+    }
+  }
+  void Finish() {
+    if (tty_) std::cerr << std::endl;
+  }
+
+ private:
+  const bool tty_;
+  const absl::Time start_;
+  int last_decile_ = -1;
+};
+
+int ProfilesImport() {
+  auto template_upp =
+      smdp::ReadFile(absl::GetFlag(FLAGS_template_file), 2 << 20);
+  if (!template_upp.ok()) return Fail(1, template_upp.status().message());
+  auto csv = smdp::ReadFile(absl::GetFlag(FLAGS_csv), size_t{256} << 20);
+  if (!csv.ok()) return Fail(1, csv.status().message());
+
+  auto stub = smdp::admin::Admin::NewStub(Connect());
+  grpc::ClientContext context;
+  auto stream = stub->ImportBatch(&context);
+  smdp::admin::ImportBatchRequest request;
+  smdp::admin::ImportBatchHeader& header = *request.mutable_header();
+  header.set_batch_id(absl::GetFlag(FLAGS_batch));
+  header.set_operator_id(absl::GetFlag(FLAGS_operator_id));
+  header.set_profile_type(absl::GetFlag(FLAGS_type));
+  header.set_template_upp(*template_upp);
+  header.set_no_ppk(absl::GetFlag(FLAGS_no_ppk));
+  header.set_source(absl::GetFlag(FLAGS_csv));
+  smdp::admin::ProfileMetadata& metadata = *header.mutable_metadata();
+  metadata.set_service_provider_name(absl::GetFlag(FLAGS_spn));
+  metadata.set_profile_name(absl::GetFlag(FLAGS_profile_name));
+  metadata.set_profile_class(absl::GetFlag(FLAGS_profile_class));
+  metadata.set_notification_address(absl::GetFlag(FLAGS_notification_address));
+  metadata.set_owner_mcc_mnc(absl::GetFlag(FLAGS_owner));
+  for (const std::string& rule : absl::GetFlag(FLAGS_ppr)) {
+    metadata.add_profile_policy_rules(rule);
+  }
+  bool sent = stream->Write(request);
+  constexpr size_t kChunk = 1 << 20;
+  for (size_t offset = 0; sent && offset < csv->size(); offset += kChunk) {
+    smdp::admin::ImportBatchRequest chunk;
+    chunk.set_csv_chunk(csv->substr(offset, kChunk));
+    sent = stream->Write(chunk);
+  }
+  stream->WritesDone();
+  ProgressBar bar;
+  smdp::admin::ImportBatchProgress progress;
+  smdp::admin::ImportBatchProgress last;
+  while (stream->Read(&progress)) {
+    bar.Update(progress.staged(), progress.total());
+    last = progress;
+  }
+  bar.Finish();
+  grpc::Status status = stream->Finish();
+  if (!status.ok()) {
+    // The server lists a file's errors on several lines; keep one.
+    std::string message = status.error_message();
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    return Fail(1, absl::StrCat("import failed: ", message));
+  }
+  std::cout << "batch " << last.batch_id() << ": " << last.staged()
+            << " profiles imported" << std::endl;
+  return 0;
+}
+
+int ProfilesList() {
+  auto stub = smdp::admin::Admin::NewStub(Connect());
+  smdp::admin::ListProfilesRequest request;
+  request.set_state(absl::GetFlag(FLAGS_state));
+  request.set_profile_type(absl::GetFlag(FLAGS_type));
+  request.set_batch_id(absl::GetFlag(FLAGS_batch));
+  request.set_operator_id(absl::GetFlag(FLAGS_operator_id));
+  request.set_page_size(absl::GetFlag(FLAGS_page_size));
+  std::cout << "ICCID                STATE        OPERATOR  TYPE      BATCH"
+            << std::endl;
+  while (true) {
+    grpc::ClientContext context;
+    SetDeadline(context);
+    smdp::admin::ListProfilesResponse response;
+    grpc::Status status = stub->ListProfiles(&context, request, &response);
+    if (!status.ok()) {
+      return Fail(1, absl::StrCat("list failed: ", status.error_message()));
+    }
+    for (const auto& p : response.profiles()) {
+      std::cout << absl::StrFormat("%-20s %-12s %-9s %-9s %s", p.iccid(),
+                                   p.state(), p.operator_id(), p.profile_type(),
+                                   p.batch_id())
+                << "\n";
+    }
+    if (!absl::GetFlag(FLAGS_all) || response.next_page_token().empty()) {
+      if (!response.next_page_token().empty()) {
+        std::cout << "(more: --all)" << std::endl;
+      }
+      break;
+    }
+    request.set_page_token(response.next_page_token());
+  }
+  std::cout << std::flush;
+  return 0;
+}
+
+int ProfilesShow(const std::string& iccid) {
+  auto stub = smdp::admin::Admin::NewStub(Connect());
+  grpc::ClientContext context;
+  SetDeadline(context);
+  smdp::admin::GetProfileRequest request;
+  request.set_iccid(iccid);
+  smdp::admin::GetProfileResponse r;
+  grpc::Status status = stub->GetProfile(&context, request, &r);
+  if (!status.ok()) {
+    return Fail(1, absl::StrCat(iccid, ": ", status.error_message()));
+  }
+  const auto& p = r.profile();
+  std::cout << "iccid: " << p.iccid() << "\nstate: " << p.state()
+            << "\noperator: " << p.operator_id()
+            << "\ntype: " << p.profile_type() << "\nbatch: " << p.batch_id()
+            << "\nimsi: " << r.imsi() << "\nmsisdn: " << r.msisdn()
+            << "\nservice_provider_name: " << r.service_provider_name()
+            << "\nprofile_name: " << r.profile_name()
+            << "\nprofile_size: " << r.profile_size()
+            << "\nppk_protected: " << (p.ppk_protected() ? "yes" : "no")
+            << "\neid: " << p.eid() << "\nmatching_id: " << p.matching_id()
+            << "\nhistory:\n";
+  for (const auto& line : r.history()) {
+    std::cout << "  "
+              << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                                  absl::FromUnixMillis(line.time_ms()),
+                                  absl::UTCTimeZone())
+              << " " << line.actor() << " " << line.action() << " "
+              << line.from_state() << " -> " << line.to_state()
+              << (line.detail().empty() ? "" : " (" + line.detail() + ")")
+              << "\n";
+  }
+  std::cout << std::flush;
+  return 0;
+}
+
+int ProfilesBatch(const std::string& id) {
+  auto stub = smdp::admin::Admin::NewStub(Connect());
+  grpc::ClientContext context;
+  SetDeadline(context);
+  smdp::admin::GetBatchRequest request;
+  request.set_batch_id(id);
+  smdp::admin::BatchStatus b;
+  grpc::Status status = stub->GetBatch(&context, request, &b);
+  if (!status.ok()) {
+    return Fail(1, absl::StrCat("batch ", id, ": ", status.error_message()));
+  }
+  std::cout << "batch: " << b.batch_id() << "\nstate: " << b.state()
+            << "\noperator: " << b.operator_id()
+            << "\ntype: " << b.profile_type() << "\nexpected: " << b.expected()
+            << "\nstaged: " << b.staged()
+            << "\nppk_protected: " << (b.ppk_protected() ? "yes" : "no")
+            << "\nsource: " << b.source() << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -137,6 +353,14 @@ int main(int argc, char** argv) {
   if (words == std::vector<std::string>{"pki", "init"}) return PkiInit();
   if (words == std::vector<std::string>{"health"}) return Health();
   if (words == std::vector<std::string>{"info"}) return Info();
+  if (words.size() >= 2 && words[0] == "profiles") {
+    if (words[1] == "import" && words.size() == 2) return ProfilesImport();
+    if (words[1] == "list" && words.size() == 2) return ProfilesList();
+    if (words[1] == "show" && words.size() == 3) return ProfilesShow(words[2]);
+    if (words[1] == "batch" && words.size() == 3) {
+      return ProfilesBatch(words[2]);
+    }
+  }
   return Fail(2, words.empty() ? "no command; try smdpctl --help"
                                : absl::StrCat("unknown command '",
                                               absl::StrJoin(words, " "),

@@ -3,7 +3,6 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
-#include <rocksdb/db.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -12,6 +11,9 @@
 #include "hsm/pin_source.h"
 #include "hsm/pkcs11_provider.h"
 #include "hsm/software_provider.h"
+#include "profiles/import/batch_importer.h"
+#include "profiles/rocksdb/rocksdb_profile_store.h"
+#include "smdp/admin/admin_service.h"
 #include "smdp/config/config.h"
 #include "smdp/pki/dev_pki.h"
 #include "smdp/server/dev_environment.h"
@@ -23,30 +25,6 @@ namespace smdp {
 namespace {
 
 constexpr char kVersion[] = "0.1.0";
-
-class AdminService final : public admin::Admin::Service {
- public:
-  AdminService(std::string smdp_address, std::string crypto,
-               std::vector<std::string> identities)
-      : smdp_address_(std::move(smdp_address)),
-        crypto_(std::move(crypto)),
-        identities_(std::move(identities)) {}
-
-  grpc::Status GetServerInfo(grpc::ServerContext*,
-                             const admin::GetServerInfoRequest*,
-                             admin::GetServerInfoResponse* response) override {
-    response->set_smdp_address(smdp_address_);
-    response->set_version(kVersion);
-    response->set_crypto_provider(crypto_);
-    for (const std::string& name : identities_) response->add_identities(name);
-    return grpc::Status::OK;
-  }
-
- private:
-  const std::string smdp_address_;
-  const std::string crypto_;
-  const std::vector<std::string> identities_;
-};
 
 absl::StatusOr<std::vector<config::Identity>> DevIdentities(
     const config::ServerConfig& config, hsm::CryptoProvider& provider) {
@@ -69,20 +47,6 @@ absl::StatusOr<std::vector<config::Identity>> DevIdentities(
     id.set_dptls_key(curve->dptls_key);
   }
   return identities;
-}
-
-absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenStore(
-    const std::string& path) {
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  options.paranoid_checks = true;
-  rocksdb::DB* db = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(options, path, &db);
-  if (!s.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot open store ", path, ": ", s.ToString()));
-  }
-  return std::unique_ptr<rocksdb::DB>(db);
 }
 
 }  // namespace
@@ -120,7 +84,8 @@ struct SmdpServer::State {
   std::unique_ptr<hsm::CryptoProvider> provider;
   std::unique_ptr<hsm::SecretKey> kek;
   std::vector<SmdpIdentity> identities;
-  std::unique_ptr<rocksdb::DB> db;
+  std::unique_ptr<profiles::RocksDbProfileStore> store;
+  std::unique_ptr<profiles::BatchImporter> importer;
   std::unique_ptr<AdminService> admin;
   std::unique_ptr<grpc::Server> grpc_server;
   std::string grpc_address;
@@ -147,12 +112,22 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
     state->identities.push_back(std::move(identity));
   }
 
-  ASSIGN_OR_RETURN(state->db, OpenStore(config.data_dir() + "/db"));
+  profiles::RocksDbProfileStoreOptions store_options;
+  store_options.path = config.data_dir() + "/db";
+  ASSIGN_OR_RETURN(state->store,
+                   profiles::RocksDbProfileStore::Open(store_options));
+  state->importer = std::make_unique<profiles::BatchImporter>(
+      *state->store, *state->kek, config.hsm().kek_label());
 
-  std::vector<std::string> names;
-  for (const SmdpIdentity& id : state->identities) names.push_back(id.name);
-  state->admin = std::make_unique<AdminService>(
-      config.smdp_address(), state->provider->Describe(), names);
+  admin::GetServerInfoResponse info;
+  info.set_smdp_address(config.smdp_address());
+  info.set_version(kVersion);
+  info.set_crypto_provider(state->provider->Describe());
+  for (const SmdpIdentity& id : state->identities) {
+    info.add_identities(id.name);
+  }
+  state->admin =
+      std::make_unique<AdminService>(info, *state->store, *state->importer);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -197,10 +172,9 @@ void SmdpServer::Shutdown(absl::Duration grace) {
   state_->shut_down = true;
   state_->grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   state_->grpc_server->Wait();
-  if (state_->db != nullptr) {
-    rocksdb::Status s = state_->db->Close();
-    if (!s.ok()) LogError("closing the store: ", s.ToString());
-  }
+  state_->admin.reset();
+  state_->importer.reset();
+  state_->store.reset();  // Flushes and closes RocksDB.
 }
 
 }  // namespace smdp

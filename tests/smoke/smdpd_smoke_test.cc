@@ -13,6 +13,8 @@
 #include "api/health.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "profiles/preparation/test_subscribers.h"
+#include "profiles/saip/template_builder.h"
 #include "tests/testing/subprocess.h"
 #include "util/file_util.h"
 
@@ -146,6 +148,77 @@ TEST(SmdpdSmokeTest, WrongPinFailsWithOneClearLine) {
   EXPECT_THAT(err, HasSubstr("PIN"));
   EXPECT_THAT(err, ::testing::Not(HasSubstr("000000")));
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+// The operator's import path: a SAIP template and a vendor file through
+// smdpctl into the running server, then list and show.
+TEST(SmdpdSmokeTest, ImportListAndShowProfiles) {
+  std::string dir = FreshDir("import");
+  auto upp = profiles::saip::BuildTemplate();
+  ASSERT_TRUE(upp.ok()) << upp.status();
+  ASSERT_TRUE(WriteFileAtomically(dir + "/template.der", *upp).ok());
+  ASSERT_TRUE(WriteFileAtomically(dir + "/subscribers.csv",
+                                  profiles::preparation::testing::TestCsv(250))
+                  .ok());
+  Subprocess server({RunfilePath("smdp/smdpd"), "--grpc_listen=127.0.0.1:0"},
+                    InDir(dir));
+  std::string address = StartAndGetAddress(server);
+  ASSERT_FALSE(address.empty()) << server.stderr_text();
+  std::string ctl = RunfilePath("smdp/smdpctl");
+  std::string addr = "--addr=" + address;
+  std::string out, err;
+  std::vector<std::string> import = {ctl,
+                                     "profiles",
+                                     "import",
+                                     addr,
+                                     "--batch=b-2026-11",
+                                     "--operator_id=op1",
+                                     "--type=consumer",
+                                     "--template_file=" + dir + "/template.der",
+                                     "--csv=" + dir + "/subscribers.csv",
+                                     "--spn=Operator One",
+                                     "--profile_name=Consumer eSIM",
+                                     "--owner=26201"};
+  ASSERT_EQ(Subprocess::Run(import, {}, &out, &err), 0) << err;
+  EXPECT_EQ(out, "batch b-2026-11: 250 profiles imported\n");
+  EXPECT_THAT(err, HasSubstr("import: 250/250 (100%)"));
+  // A completed batch is refused with one line.
+  EXPECT_EQ(Subprocess::Run(import, {}, &out, &err), 1);
+  EXPECT_THAT(err, HasSubstr("already imported"));
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+
+  ASSERT_EQ(Subprocess::Run({ctl, "profiles", "list", addr, "--state=AVAILABLE",
+                             "--batch=b-2026-11", "--all", "--page_size=100"},
+                            {}, &out, &err),
+            0)
+      << err;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 251) << out;
+  std::string iccid = profiles::preparation::testing::TestIccid(7);
+  EXPECT_THAT(out, HasSubstr(iccid));
+
+  ASSERT_EQ(
+      Subprocess::Run({ctl, "profiles", "show", iccid, addr}, {}, &out, &err),
+      0)
+      << err;
+  EXPECT_THAT(out, HasSubstr("state: AVAILABLE"));
+  EXPECT_THAT(out, HasSubstr("service_provider_name: Operator One"));
+  EXPECT_THAT(out, HasSubstr("ppk_protected: yes"));
+  EXPECT_THAT(
+      out,
+      ::testing::Not(HasSubstr(profiles::preparation::testing::TestKiHex(7))));
+  EXPECT_EQ(
+      Subprocess::Run({ctl, "profiles", "show", "8988211000000000000", addr},
+                      {}, &out, &err),
+      1);
+  EXPECT_THAT(err, HasSubstr("8988211000000000000"));
+
+  ASSERT_EQ(Subprocess::Run({ctl, "profiles", "batch", "b-2026-11", addr}, {},
+                            &out, &err),
+            0)
+      << err;
+  EXPECT_THAT(out, HasSubstr("state: COMPLETE"));
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(absl::Seconds(30)), 0) << server.stderr_text();
 }
 
 }  // namespace
