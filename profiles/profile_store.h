@@ -22,7 +22,8 @@
 //
 // Implementations: RocksDbProfileStore (profiles/rocksdb/), the embedded
 // default. Thread-safety: every method may be called from many threads at
-// once.
+// once. A change waits at most a bounded time for a record another change
+// holds, then fails with Aborted (retryable).
 #ifndef SMDP_PROFILES_PROFILE_STORE_H_
 #define SMDP_PROFILES_PROFILE_STORE_H_
 
@@ -49,8 +50,10 @@ namespace smdp::profiles {
 //   DOWNLOADED → INSTALLED, ERROR, RELEASED (retry), UNAVAILABLE
 //   ERROR      → AVAILABLE, UNAVAILABLE
 //   INSTALLED, UNAVAILABLE: final.
-// A transition to the same state is allowed only for record updates within
-// a state (e.g. counting download attempts).
+// A "transition" to the same state is an update within the state (e.g.
+// counting download attempts) and is allowed in every state, the final ones
+// included (e.g. queueing the callback of a later notification); nothing
+// ever leaves a final state.
 bool IsAllowedTransition(store::ProfileState from, store::ProfileState to);
 
 // "AVAILABLE", "RELEASED", ...
@@ -60,8 +63,9 @@ absl::string_view StateName(store::ProfileState state);
 // state and that state is in `from`).
 struct TransitionRequest {
   std::string iccid;
-  // The states the caller expects; the change fails with FailedPrecondition
-  // (message naming the current state) when the profile is in another one.
+  // The states the caller expects (at least one, else InvalidArgument); the
+  // change fails with FailedPrecondition (message naming the current state)
+  // when the profile is in another one.
   std::vector<store::ProfileState> from;
   store::ProfileState to = store::PROFILE_STATE_UNSPECIFIED;
   // When set, the profile must belong to this operator, else NotFound (an
@@ -69,10 +73,23 @@ struct TransitionRequest {
   std::optional<std::string> operator_id;
   // Further changes to the record, applied under the record's lock after
   // the state checks; an error aborts the whole change and is returned.
+  // It sees the record in its current state and must not change iccid,
+  // state, operator_id, batch_id, profile_type or version (InvalidArgument);
+  // it must be quick and must not call the store. A change to AVAILABLE
+  // clears `order` and `session_transaction_id` after it: an available
+  // profile carries no order.
   std::function<absl::Status(store::ProfileRecord&)> mutate;
+  // Whether the record given to `mutate` and returned carries the content
+  // fields (protected_segments, sealed_ppk, sealed_profile: 10-500 KB).
+  // Without it they are empty and `mutate` may not set them
+  // (InvalidArgument); with it `mutate` may replace them. Most changes do
+  // not need the content, and reading it doubles the cost of a change.
+  bool with_content = false;
   // The audit entry; the store fills seq, time, iccid and the states.
   store::AuditEntry audit;
-  // An operator callback to queue in the same commit; the store fills id.
+  // An operator callback to queue in the same commit; the store fills id,
+  // created_at, and when empty/zero iccid, operator_id (the profile's) and
+  // next_attempt_at (now).
   std::optional<store::OutboxEntry> notify;
   bool durable = true;
 };
@@ -83,11 +100,19 @@ struct ProfileQuery {
   std::string profile_type;
   std::string batch_id;
   std::string operator_id;
-  size_t page_size = 100;   // at most 1000
-  std::string page_token;   // from the previous page; empty: first page
+  size_t page_size = 100;  // at most 1000 (InvalidArgument); 0 means 100
+  // From the previous page of the same query (InvalidArgument for a token
+  // of another query); empty: first page. Paging is by ICCID and stable
+  // under concurrent inserts: no profile is returned twice unless it changed
+  // state between pages.
+  std::string page_token;
 };
 
 struct ProfilePage {
+  // Without the content fields (protected_segments, sealed_ppk,
+  // sealed_profile): GetProfile returns those. A page examines a bounded
+  // number of records, so it may hold fewer than page_size profiles (even
+  // none) and still have a next page.
   std::vector<store::ProfileRecord> profiles;
   std::string next_page_token;  // empty on the last page
 };
@@ -108,7 +133,8 @@ class ProfileStore {
   [[nodiscard]] virtual absl::StatusOr<store::ProfileRecord>
   GetProfileByMatchingId(absl::string_view matching_id) = 0;
 
-  // Profiles whose order is bound to this EID (any state), oldest first.
+  // Profiles whose order is bound to this EID (any state), oldest first
+  // (by order.created_at_ms), at most 1000, without the content fields.
   [[nodiscard]] virtual absl::StatusOr<std::vector<store::ProfileRecord>>
   GetProfilesByEid(absl::string_view eid) = 0;
 
@@ -143,14 +169,22 @@ class ProfileStore {
   // ICCID exists in another batch or twice in this one; FailedPrecondition
   // when the batch is not PENDING. Re-staging an ICCID already staged in
   // this batch replaces it (so a resumed import may repeat its last chunk).
+  // InvalidArgument (naming every bad record) for more than 10,000 profiles
+  // in one call, an ICCID that is not 18-22 digits, a state other than
+  // AVAILABLE/unspecified, an order already set, or an operator_id /
+  // profile_type other than the batch's (empty ones are filled from it);
+  // every profile needs a profile_type.
   [[nodiscard]] virtual absl::Status StageProfiles(
       absl::string_view batch_id,
       const std::vector<store::ProfileRecord>& profiles,
       uint64_t resume_position) = 0;
 
   // Makes every staged profile of the batch visible and allocatable, in one
-  // atomic commit. FailedPrecondition unless PENDING.
-  [[nodiscard]] virtual absl::Status CommitBatch(absl::string_view batch_id) = 0;
+  // atomic commit that also writes each profile's first audit entry
+  // ("CommitBatch", unspecified → AVAILABLE). FailedPrecondition unless
+  // PENDING, or when expected_count is set and differs from staged_count.
+  [[nodiscard]] virtual absl::Status CommitBatch(
+      absl::string_view batch_id) = 0;
 
   // Removes the staged profiles of a PENDING batch; the batch becomes
   // ABORTED.
@@ -161,7 +195,8 @@ class ProfileStore {
 
   // --- Download sessions ---------------------------------------------------
 
-  // Creates or replaces the session (durable when `durable`).
+  // Creates or replaces the session (durable when `durable`). A session
+  // with expires_at_ms = 0 never expires.
   [[nodiscard]] virtual absl::Status PutSession(
       const store::SessionRecord& session, bool durable = true) = 0;
 
@@ -169,6 +204,7 @@ class ProfileStore {
   [[nodiscard]] virtual absl::StatusOr<store::SessionRecord> GetSession(
       absl::string_view transaction_id, absl::Time now) = 0;
 
+  // OK also when there is no such session.
   [[nodiscard]] virtual absl::Status DeleteSession(
       absl::string_view transaction_id) = 0;
 
@@ -185,7 +221,8 @@ class ProfileStore {
   [[nodiscard]] virtual absl::StatusOr<std::vector<store::OutboxEntry>>
   LeaseOutbox(absl::Time now, size_t limit, absl::Duration lease) = 0;
 
-  // The callback was delivered: removes the entry.
+  // The callback was delivered: removes the entry. NotFound when there is
+  // no such entry (e.g. already acknowledged).
   [[nodiscard]] virtual absl::Status AckOutbox(uint64_t id) = 0;
 
   // Delivery failed: counts the attempt and retries at `next_attempt`.
@@ -195,10 +232,11 @@ class ProfileStore {
   // --- Audit trail -----------------------------------------------------------
 
   // The audit entries of one ICCID, oldest first.
-  [[nodiscard]] virtual absl::StatusOr<std::vector<store::AuditEntry>>
-  GetAudit(absl::string_view iccid) = 0;
+  [[nodiscard]] virtual absl::StatusOr<std::vector<store::AuditEntry>> GetAudit(
+      absl::string_view iccid) = 0;
 
-  // Appends an entry not tied to a state change (e.g. a refused request).
+  // Appends an entry not tied to a state change (e.g. a refused request);
+  // the store fills seq and time and leaves the states unspecified.
   [[nodiscard]] virtual absl::Status AppendAudit(store::AuditEntry entry) = 0;
 };
 
