@@ -1,5 +1,6 @@
 // Test helpers for hsm/ and for modules that test against a CryptoProvider:
-// status matchers and an independent OpenSSL verification path.
+// the status matchers (util/status_matchers.h) and an independent OpenSSL
+// verification path.
 //
 //   EXPECT_THAT(provider->LoadSigningKey("nope"),
 //               StatusIs(absl::StatusCode::kNotFound));
@@ -23,44 +24,14 @@
 #include "gtest/gtest.h"
 #include "hsm/crypto_provider.h"
 #include "util/ssl_ptr.h"
+#include "util/status_matchers.h"
 
 namespace smdp::hsm::testing {
 
-inline const absl::Status& GetStatus(const absl::Status& status) {
-  return status;
-}
-template <typename T>
-const absl::Status& GetStatus(const absl::StatusOr<T>& status_or) {
-  return status_or.status();
-}
-
-// Matches an absl::Status or absl::StatusOr<T> whose code is `code`.
-MATCHER_P(StatusIs, code,
-          absl::StrCat("has status code ", absl::StatusCodeToString(code))) {
-  const absl::Status& status = GetStatus(arg);
-  *result_listener << "whose status is " << status.ToString();
-  return status.code() == code;
-}
-
-// Matches an OK absl::Status or absl::StatusOr<T>.
-MATCHER(IsOk, "is OK") {
-  const absl::Status& status = GetStatus(arg);
-  *result_listener << "whose status is " << status.ToString();
-  return status.ok();
-}
-
-#define SMDP_TEST_CONCAT_INNER_(a, b) a##b
-#define SMDP_TEST_CONCAT_(a, b) SMDP_TEST_CONCAT_INNER_(a, b)
-
-#define ASSERT_OK(expr) ASSERT_THAT(expr, ::smdp::hsm::testing::IsOk())
-#define EXPECT_OK(expr) EXPECT_THAT(expr, ::smdp::hsm::testing::IsOk())
-
-// Asserts that `rexpr` (a StatusOr) is OK and moves its value into `lhs`.
-#define ASSERT_OK_AND_ASSIGN(lhs, rexpr)                     \
-  auto SMDP_TEST_CONCAT_(smdp_test_so_, __LINE__) = (rexpr); \
-  ASSERT_THAT(SMDP_TEST_CONCAT_(smdp_test_so_, __LINE__),    \
-              ::smdp::hsm::testing::IsOk());                 \
-  lhs = *std::move(SMDP_TEST_CONCAT_(smdp_test_so_, __LINE__))
+// The status matchers, under the names hsm tests have always used.
+using ::smdp::matchers::GetStatus;
+using ::smdp::matchers::IsOk;
+using ::smdp::matchers::StatusIs;
 
 // The public key for an uncompressed point, via a SubjectPublicKeyInfo DER
 // and d2i_PUBKEY (not the providers' import path). Null when invalid.

@@ -25,41 +25,13 @@
 #include "gtest/gtest.h"
 #include "profiles/profile_store.h"
 #include "profiles/store.pb.h"
+#include "util/status_matchers.h"
 
 namespace smdp::profiles::testing {
 
-inline const absl::Status& GetStatus(const absl::Status& status) {
-  return status;
-}
-template <typename T>
-const absl::Status& GetStatus(const absl::StatusOr<T>& status_or) {
-  return status_or.status();
-}
-
-// Matches an absl::Status or absl::StatusOr<T> whose code is `code`.
-MATCHER_P(StatusIs, code,
-          absl::StrCat("has status code ", absl::StatusCodeToString(code))) {
-  const absl::Status& status = GetStatus(arg);
-  *result_listener << "whose status is " << status.ToString();
-  return status.code() == code;
-}
-
-// Matches an OK absl::Status or absl::StatusOr<T>.
-MATCHER(IsOk, "is OK") {
-  const absl::Status& status = GetStatus(arg);
-  *result_listener << "whose status is " << status.ToString();
-  return status.ok();
-}
-
-#define SMDP_PT_CONCAT_INNER_(a, b) a##b
-#define SMDP_PT_CONCAT_(a, b) SMDP_PT_CONCAT_INNER_(a, b)
-#define ASSERT_OK(expr) ASSERT_THAT(expr, ::smdp::profiles::testing::IsOk())
-#define EXPECT_OK(expr) EXPECT_THAT(expr, ::smdp::profiles::testing::IsOk())
-#define ASSERT_OK_AND_ASSIGN(lhs, rexpr)                 \
-  auto SMDP_PT_CONCAT_(smdp_pt_so_, __LINE__) = (rexpr); \
-  ASSERT_THAT(SMDP_PT_CONCAT_(smdp_pt_so_, __LINE__),    \
-              ::smdp::profiles::testing::IsOk());        \
-  lhs = *std::move(SMDP_PT_CONCAT_(smdp_pt_so_, __LINE__))
+using ::smdp::matchers::GetStatus;
+using ::smdp::matchers::IsOk;
+using ::smdp::matchers::StatusIs;
 
 // A fresh directory under $TEST_TMPDIR (or /tmp).
 std::string NewTempDir(absl::string_view name);
