@@ -1,0 +1,1031 @@
+#include "smdp/download/download_service.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+#include <variant>
+
+#include "absl/algorithm/container.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "profiles/preparation/profile_preparer.h"
+#include "profiles/saip/coding.h"
+#include "smdp/auth/certificate.h"
+#include "smdp/auth/public_key.h"
+#include "smdp/auth/smdp_certificate.h"
+#include "smdp/common/gsma_status.h"
+#include "smdp/download/signed_data.h"
+#include "smdp/rsp/authentication.h"
+#include "smdp/rsp/download.h"
+#include "smdp/rsp/euicc_info.h"
+#include "smdp/rsp/notification.h"
+#include "smdp/rsp/types.h"
+#include "util/log.h"
+#include "util/status_macros.h"
+
+namespace smdp::download {
+namespace {
+
+using ::smdp::store::ProfileRecord;
+using ::smdp::store::ProfileState;
+using ::smdp::store::SessionRecord;
+
+// HandleDownloadProgressInfo notification points (DESIGN.md).
+constexpr uint32_t kPointEligibility = 1;
+constexpr uint32_t kPointConfirmationFailure = 2;
+constexpr uint32_t kPointBppDownload = 3;
+constexpr uint32_t kPointBppInstallation = 4;
+
+absl::Status Gsma(GsmaError error, absl::string_view message) {
+  return GsmaErrorStatus(error, message);
+}
+
+// Malformed data from the eUICC (see the header's decisions).
+absl::Status Malformed(absl::string_view what, const absl::Status& why) {
+  return Gsma(GsmaError::kEuiccSignatureInvalid,
+              absl::StrCat(what, ": ", why.message()));
+}
+
+int64_t ToMs(absl::Time t) { return absl::ToUnixMillis(t); }
+
+std::string ToHex(absl::string_view bytes) {
+  return absl::AsciiStrToUpper(absl::BytesToHexString(bytes));
+}
+
+// The transactionId bytes from its hex form: 1..16 bytes, either case.
+absl::StatusOr<std::string> ParseTransactionId(absl::string_view hex) {
+  if (hex.empty() || hex.size() % 2 != 0 ||
+      hex.size() > 2 * rsp::kMaxTransactionIdSize) {
+    return Gsma(GsmaError::kUnknownTransactionId,
+                "transactionId is not 1..16 bytes of hex");
+  }
+  for (char c : hex) {
+    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c))) {
+      return Gsma(GsmaError::kUnknownTransactionId, "transactionId is not hex");
+    }
+  }
+  return absl::HexStringToBytes(hex);
+}
+
+std::string Actor(absl::string_view eid) {
+  return eid.empty() ? "euicc" : absl::StrCat("euicc:", eid);
+}
+
+// The JSON details of a callback.
+std::string CallbackPayload(absl::string_view transaction_id,
+                            const absl::Status& status,
+                            absl::string_view detail = {}) {
+  std::string out =
+      absl::StrCat("{\"transactionId\":\"", ToHex(transaction_id), "\"");
+  if (std::optional<GsmaError> e = GetGsmaError(status)) {
+    const GsmaCode& code = GetGsmaCode(*e);
+    absl::StrAppend(&out, ",\"subjectCode\":\"", code.subject_code,
+                    "\",\"reasonCode\":\"", code.reason_code, "\"");
+  }
+  if (!detail.empty()) {
+    absl::StrAppend(&out, ",\"detail\":\"", absl::CEscape(detail), "\"");
+  }
+  out += "}";
+  return out;
+}
+
+store::OutboxEntry Callback(uint32_t point, absl::string_view eid,
+                            absl::string_view transaction_id,
+                            const absl::Status& status,
+                            absl::string_view detail = {}) {
+  store::OutboxEntry entry;
+  entry.set_notification_point_id(point);
+  entry.set_eid(std::string(eid));
+  entry.set_status(std::string(status.ok() ? kExecutedSuccess : kFailed));
+  entry.set_payload(CallbackPayload(transaction_id, status, detail));
+  return entry;
+}
+
+// The StoreMetadataRequest of a profile record.
+absl::StatusOr<rsp::StoreMetadataRequest> MetadataOf(
+    const ProfileRecord& record) {
+  rsp::StoreMetadataRequest m;
+  ASSIGN_OR_RETURN(m.iccid, profiles::saip::EncodeIccidFile(record.iccid()));
+  const store::ProfileMetadata& md = record.metadata();
+  m.service_provider_name = md.service_provider_name();
+  m.profile_name = md.profile_name();
+  if (!md.icon().empty()) {
+    m.icon_type = static_cast<rsp::IconType>(md.icon_type());
+    m.icon = md.icon();
+  }
+  // operational (2) is the DEFAULT: left out so the DER stays canonical.
+  if (md.profile_class() != 2) {
+    m.profile_class = static_cast<rsp::ProfileClass>(md.profile_class());
+  }
+  if (md.notification_configuration_size() > 0) {
+    m.notification_configuration_info.emplace();
+    for (const store::NotificationConfiguration& n :
+         md.notification_configuration()) {
+      rsp::NotificationConfigurationInformation info;
+      info.profile_management_operation =
+          rsp::der::BitString::FromBits({n.event()});
+      info.notification_address = n.address();
+      m.notification_configuration_info->push_back(std::move(info));
+    }
+  }
+  if (md.has_profile_owner() && !md.profile_owner().mcc_mnc().empty()) {
+    rsp::OperatorId owner;
+    owner.mcc_mnc = md.profile_owner().mcc_mnc();
+    if (!md.profile_owner().gid1().empty())
+      owner.gid1 = md.profile_owner().gid1();
+    if (!md.profile_owner().gid2().empty())
+      owner.gid2 = md.profile_owner().gid2();
+    m.profile_owner = std::move(owner);
+  }
+  if (md.profile_policy_rules_size() > 0) {
+    rsp::der::BitString pprs;
+    for (uint32_t bit : md.profile_policy_rules()) pprs.Set(bit);
+    m.profile_policy_rules = std::move(pprs);
+  }
+  return m;
+}
+
+// The profile's PPRs against the eUICC's forbidden ones, its size against
+// the free memory (8.2.5/4.3 when not eligible).
+absl::Status CheckEligibility(const ProfileRecord& record,
+                              const rsp::EuiccInfo2& info2) {
+  if (info2.forbidden_profile_policy_rules.has_value()) {
+    for (uint32_t bit : record.metadata().profile_policy_rules()) {
+      if (info2.forbidden_profile_policy_rules->Get(bit)) {
+        return Gsma(GsmaError::kNoEligibleProfile,
+                    absl::StrCat("the eUICC forbids PPR", bit));
+      }
+    }
+  }
+  if (!info2.ext_card_resource.empty()) {
+    absl::StatusOr<rsp::ExtCardResource> resource =
+        rsp::ExtCardResource::Parse(info2.ext_card_resource);
+    if (!resource.ok()) {
+      return Malformed("EUICCInfo2.extCardResource", resource.status());
+    }
+    if (resource->free_non_volatile_memory.has_value() &&
+        *resource->free_non_volatile_memory < record.profile_size()) {
+      return Gsma(GsmaError::kNoEligibleProfile,
+                  absl::StrCat("profile of ", record.profile_size(),
+                               " bytes, the eUICC has ",
+                               *resource->free_non_volatile_memory, " free"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// PK.EUICC from the certificate kept in the session (verified at
+// AuthenticateClient).
+absl::Status VerifyWithSessionKey(const SessionRecord& session,
+                                  absl::string_view message,
+                                  absl::string_view signature) {
+  absl::StatusOr<auth::Certificate> cert =
+      auth::ParseCertificate(session.euicc_certificate());
+  if (!cert.ok()) {
+    return Gsma(GsmaError::kUnknownTransactionId,
+                "the session holds no eUICC certificate");
+  }
+  return auth::VerifyPlainSignature(cert->curve, cert->public_point, message,
+                                    signature);
+}
+
+bool IsCancelGiveBack(rsp::CancelSessionReason reason) {
+  return reason == rsp::CancelSessionReason::kPostponed ||
+         reason == rsp::CancelSessionReason::kTimeout;
+}
+
+}  // namespace
+
+bool FillResponseHeader(const absl::Status& status,
+                        es9plus::ResponseHeader& header) {
+  es9plus::FunctionExecutionStatus* fes =
+      header.mutable_function_execution_status();
+  if (status.ok()) {
+    fes->set_status(std::string(kExecutedSuccess));
+    fes->clear_status_code_data();
+    return true;
+  }
+  std::optional<GsmaError> error = GetGsmaError(status);
+  if (!error.has_value()) return false;
+  const GsmaCode& code = GetGsmaCode(*error);
+  fes->set_status(std::string(kFailed));
+  es9plus::StatusCodeData* data = fes->mutable_status_code_data();
+  data->set_subject_code(std::string(code.subject_code));
+  data->set_reason_code(std::string(code.reason_code));
+  data->set_message(std::string(status.message()));
+  return true;
+}
+
+namespace {
+
+// The public answer: `response` on success, a Failed header for a GSMA
+// error, the status itself otherwise.
+template <typename Response>
+absl::StatusOr<Response> Answer(const absl::Status& status, Response response) {
+  if (status.ok()) {
+    FillResponseHeader(status, *response.mutable_header());
+    return response;
+  }
+  Response failed;
+  if (!FillResponseHeader(status, *failed.mutable_header())) return status;
+  LogInfo("ES9+ failed: ", status.message());
+  return failed;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DownloadService>> DownloadService::Create(
+    DownloadServiceOptions options, std::vector<SmdpIdentity> identities,
+    std::shared_ptr<const auth::CiTrustStore> trust_store,
+    profiles::ProfileStore& store, const hsm::SecretKey& kek,
+    hsm::CryptoProvider& provider) {
+  std::vector<std::string> problems;
+  if (options.smdp_address.empty()) problems.push_back("smdp_address: empty");
+  if (!rsp::der::Oid::FromString(options.smdp_oid).ok()) {
+    problems.push_back("smdp_oid: not a dotted OID");
+  }
+  if (options.host_id.empty() || options.host_id.size() > 16) {
+    problems.push_back("host_id: not 1..16 bytes");
+  }
+  if (options.session_ttl <= absl::ZeroDuration()) {
+    problems.push_back("session_ttl: not positive");
+  }
+  if (options.max_download_attempts == 0) {
+    problems.push_back("max_download_attempts: 0");
+  }
+  if (options.max_cc_attempts == 0) problems.push_back("max_cc_attempts: 0");
+  if (identities.empty()) problems.push_back("identities: none");
+  if (trust_store == nullptr) problems.push_back("trust_store: null");
+  if (!problems.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "DownloadServiceOptions: ", absl::StrJoin(problems, "; ")));
+  }
+  if (!options.clock) options.clock = [] { return absl::Now(); };
+  std::vector<Identity> checked;
+  for (SmdpIdentity& identity : identities) {
+    if (identity.dpauth_key == nullptr || identity.dppb_key == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("identity ", identity.name, ": missing key"));
+    }
+    absl::StatusOr<auth::VerifiedSmdpCertificate> dpauth =
+        auth::VerifySmdpCertificate(*trust_store, identity.dpauth_cert,
+                                    auth::SmdpCertificateRole::kDpAuth,
+                                    options.clock());
+    if (!dpauth.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("identity ", identity.name,
+                       ": CERT.DPauth: ", dpauth.status().message()));
+    }
+    if (dpauth->smdp_oid != options.smdp_oid) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "identity ", identity.name, ": CERT.DPauth names SM-DP+ OID ",
+          dpauth->smdp_oid, ", configured ", options.smdp_oid));
+    }
+    std::string ci = dpauth->ci_key_id;
+    checked.push_back({std::move(identity), std::move(ci)});
+  }
+  return std::unique_ptr<DownloadService>(
+      new DownloadService(std::move(options), std::move(checked),
+                          std::move(trust_store), store, kek, provider));
+}
+
+DownloadService::DownloadService(
+    DownloadServiceOptions options, std::vector<Identity> identities,
+    std::shared_ptr<const auth::CiTrustStore> trust_store,
+    profiles::ProfileStore& store, const hsm::SecretKey& kek,
+    hsm::CryptoProvider& provider)
+    : options_(std::move(options)),
+      identities_(std::move(identities)),
+      trust_store_(trust_store),
+      verifier_(std::move(trust_store)),
+      store_(store),
+      kek_(kek),
+      provider_(provider),
+      builder_(provider,
+               {.host_id = options_.host_id, .smdp_oid = options_.smdp_oid}) {}
+
+absl::Time DownloadService::Now() const { return options_.clock(); }
+
+const DownloadService::Identity* DownloadService::FindIdentity(
+    absl::string_view name) const {
+  for (const Identity& identity : identities_) {
+    if (identity.identity.name == name) return &identity;
+  }
+  return nullptr;
+}
+
+// ---- InitiateAuthentication ------------------------------------------------
+
+absl::StatusOr<es9plus::InitiateAuthenticationResponse>
+DownloadService::InitiateAuthentication(
+    const es9plus::InitiateAuthenticationRequest& request) {
+  es9plus::InitiateAuthenticationResponse response;
+  absl::Status status = DoInitiate(request, response);
+  return Answer(status, std::move(response));
+}
+
+absl::Status DownloadService::DoInitiate(
+    const es9plus::InitiateAuthenticationRequest& request,
+    es9plus::InitiateAuthenticationResponse& response) {
+  if (!absl::EqualsIgnoreCase(request.smdp_address(), options_.smdp_address)) {
+    return Gsma(GsmaError::kInvalidSmdpAddress,
+                absl::StrCat("SM-DP+ address '", request.smdp_address(),
+                             "' is not ours"));
+  }
+  if (request.euicc_challenge().size() != rsp::kChallengeSize) {
+    return Malformed("euiccChallenge",
+                     absl::InvalidArgumentError("not 16 bytes"));
+  }
+  absl::StatusOr<rsp::EuiccInfo1> info1 =
+      rsp::EuiccInfo1::Decode(request.euicc_info1());
+  if (!info1.ok()) return Malformed("euiccInfo1", info1.status());
+  if (info1->svn.major != 2 && info1->svn.major != 3) {
+    return Gsma(GsmaError::kUnsupportedSvn,
+                absl::StrCat("SVN ", info1->svn.ToString(), " unsupported"));
+  }
+  // The CIs the eUICC can sign with that we trust.
+  std::vector<std::string> signing = info1->euicc_ci_pkid_list_for_signing;
+  if (info1->euicc_ci_pkid_list_for_signing_v3.has_value()) {
+    signing.insert(signing.end(),
+                   info1->euicc_ci_pkid_list_for_signing_v3->begin(),
+                   info1->euicc_ci_pkid_list_for_signing_v3->end());
+  }
+  std::vector<std::string> trusted_signing;
+  for (const std::string& id : signing) {
+    if (trust_store_->Find(id) != nullptr) trusted_signing.push_back(id);
+  }
+  if (trusted_signing.empty()) {
+    return Gsma(GsmaError::kUnsupportedCiKey,
+                "no CI in euiccCiPKIdListForSigning is trusted");
+  }
+  // An identity whose CERT.DPauth the eUICC can verify; preferably of a CI
+  // the eUICC also signs with (its certificate then chains to that CI).
+  const Identity* chosen = nullptr;
+  bool same_ci = false;
+  for (const Identity& identity : identities_) {
+    bool verifiable = absl::c_linear_search(
+        info1->euicc_ci_pkid_list_for_verification, identity.ci_key_id);
+    if (!verifiable) continue;
+    bool signs = absl::c_linear_search(trusted_signing, identity.ci_key_id);
+    if (chosen == nullptr || (signs && !same_ci)) {
+      chosen = &identity;
+      same_ci = signs;
+    }
+  }
+  if (chosen == nullptr) {
+    return Gsma(GsmaError::kNoDpAuthCertificate,
+                "no CERT.DPauth for the CIs in "
+                "euiccCiPKIdListForVerification");
+  }
+  ASSIGN_OR_RETURN(std::string transaction_id,
+                   provider_.RandomBytes(rsp::kMaxTransactionIdSize));
+  ASSIGN_OR_RETURN(std::string server_challenge,
+                   provider_.RandomBytes(rsp::kChallengeSize));
+  rsp::ServerSigned1 signed1;
+  signed1.transaction_id = transaction_id;
+  signed1.euicc_challenge = request.euicc_challenge();
+  signed1.server_address = options_.smdp_address;
+  signed1.server_challenge = server_challenge;
+  auto part = rsp::SignedPart<rsp::ServerSigned1>::Make(std::move(signed1));
+  ASSIGN_OR_RETURN(std::string signature,
+                   chosen->identity.dpauth_key->Sign(part.der));
+
+  const absl::Time now = Now();
+  SessionRecord session;
+  session.set_transaction_id(transaction_id);
+  session.set_stage(SessionRecord::INITIATED);
+  session.set_identity(chosen->identity.name);
+  session.set_euicc_challenge(request.euicc_challenge());
+  session.set_server_challenge(server_challenge);
+  session.set_created_at_ms(ToMs(now));
+  session.set_expires_at_ms(ToMs(now + options_.session_ttl));
+  // The CI the eUICC's chain must end at (empty: any trusted CI).
+  if (same_ci) session.set_extra(chosen->ci_key_id);
+  RETURN_IF_ERROR(store_.PutSession(session));
+
+  response.set_transaction_id(ToHex(transaction_id));
+  response.set_server_signed1(part.der);
+  response.set_server_signature1(rsp::EncodeSignatureTlv(signature));
+  response.set_euicc_ci_pk_id_to_be_used(
+      rsp::EncodeSubjectKeyIdentifierTlv(chosen->ci_key_id));
+  response.set_server_certificate(chosen->identity.dpauth_cert);
+  return absl::OkStatus();
+}
+
+// ---- AuthenticateClient ----------------------------------------------------
+
+absl::StatusOr<es9plus::AuthenticateClientResponse>
+DownloadService::AuthenticateClient(
+    const es9plus::AuthenticateClientRequest& request) {
+  es9plus::AuthenticateClientResponse response;
+  absl::Status status = DoAuthenticate(request, response);
+  return Answer(status, std::move(response));
+}
+
+namespace {
+
+// The session of `transaction_id` at `now`, in one of `stages`.
+absl::StatusOr<SessionRecord> LoadSession(
+    profiles::ProfileStore& store, absl::string_view transaction_id,
+    absl::Time now, std::initializer_list<SessionRecord::Stage> stages) {
+  absl::StatusOr<SessionRecord> session = store.GetSession(transaction_id, now);
+  if (absl::IsNotFound(session.status())) {
+    return Gsma(GsmaError::kUnknownTransactionId,
+                absl::StrCat("unknown or expired transactionId ",
+                             ToHex(transaction_id)));
+  }
+  if (!session.ok()) return session.status();
+  if (std::find(stages.begin(), stages.end(), session->stage()) ==
+      stages.end()) {
+    return Gsma(GsmaError::kUnknownTransactionId,
+                absl::StrCat("transactionId ", ToHex(transaction_id),
+                             " is not at this step"));
+  }
+  return session;
+}
+
+// The checks of an order for a download by `eid` at `now` (in this order:
+// EID, expiry, state, confirmation code and download attempts).
+absl::Status CheckOrder(const ProfileRecord& record, absl::string_view eid,
+                        absl::Time now, const DownloadServiceOptions& options) {
+  const store::Order& order = record.order();
+  if (!order.eid().empty() && order.eid() != eid) {
+    return Gsma(GsmaError::kEidRefused, "the order is bound to another EID");
+  }
+  if (order.expires_at_ms() != 0 && ToMs(now) >= order.expires_at_ms()) {
+    return Gsma(GsmaError::kDownloadOrderExpired, "the order expired");
+  }
+  switch (record.state()) {
+    case store::RELEASED:
+      break;
+    case store::DOWNLOADED:
+      if (!options.allow_rebinding) {
+        return Gsma(GsmaError::kBppUnavailable, "the profile is already bound");
+      }
+      break;
+    case store::ALLOCATED:
+    case store::LINKED:
+    case store::CONFIRMED:
+      return Gsma(GsmaError::kProfileNotReleased,
+                  "the profile is not released");
+    default:
+      if (order.cc_attempts() >= options.max_cc_attempts) {
+        return Gsma(GsmaError::kConfirmationCodeRetriesExceeded,
+                    "too many wrong confirmation codes");
+      }
+      return Gsma(GsmaError::kMatchingIdRefused,
+                  absl::StrCat("the order is over (profile ",
+                               profiles::StateName(record.state()), ")"));
+  }
+  if (order.cc_attempts() >= options.max_cc_attempts) {
+    return Gsma(GsmaError::kConfirmationCodeRetriesExceeded,
+                "too many wrong confirmation codes");
+  }
+  if (order.download_attempts() >= options.max_download_attempts) {
+    return Gsma(GsmaError::kDownloadRetriesExceeded,
+                "too many download attempts");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status DownloadService::DoAuthenticate(
+    const es9plus::AuthenticateClientRequest& request,
+    es9plus::AuthenticateClientResponse& response) {
+  const absl::Time now = Now();
+  ASSIGN_OR_RETURN(std::string tid,
+                   ParseTransactionId(request.transaction_id()));
+  ASSIGN_OR_RETURN(SessionRecord session,
+                   LoadSession(store_, tid, now, {SessionRecord::INITIATED}));
+  const Identity* identity = FindIdentity(session.identity());
+  if (identity == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("session names unknown identity ", session.identity()));
+  }
+  absl::StatusOr<rsp::AuthenticateServerResponse> decoded =
+      rsp::AuthenticateServerResponse::Decode(
+          request.authenticate_server_response());
+  if (!decoded.ok()) {
+    return Malformed("authenticateServerResponse", decoded.status());
+  }
+  if (const auto* error =
+          std::get_if<rsp::AuthenticateResponseError>(&decoded->result)) {
+    // The eUICC refused us: the session is over.
+    RETURN_IF_ERROR(store_.DeleteSession(tid));
+    return Gsma(GsmaError::kEuiccSignatureInvalid,
+                absl::StrCat("the eUICC answered ",
+                             rsp::ToString(error->authenticate_error_code)));
+  }
+  const auto& ok = std::get<rsp::AuthenticateResponseOk>(decoded->result);
+  auth::EuiccChain chain;
+  chain.euicc_certificate = ok.euicc_certificate;
+  chain.eum_certificate = ok.eum_certificate;
+  for (const std::string& c : ok.other_certs_in_chain) {
+    chain.other_certificates.push_back(c);
+  }
+  ASSIGN_OR_RETURN(auth::VerifiedEuicc euicc,
+                   verifier_.Verify(chain, now, session.extra()));
+  RETURN_IF_ERROR(
+      euicc.public_key.VerifyPlain(ok.euicc_signed1.der, ok.euicc_signature1));
+  const rsp::EuiccSigned1& signed1 = ok.euicc_signed1.value;
+  if (signed1.transaction_id != tid) {
+    return Gsma(GsmaError::kUnknownTransactionId,
+                "euiccSigned1 carries another transactionId");
+  }
+  if (!download::ConstantTimeEquals(signed1.server_challenge,
+                                    session.server_challenge())) {
+    return Gsma(GsmaError::kEuiccSignatureInvalid,
+                "euiccSigned1 carries another serverChallenge");
+  }
+  if (!absl::EqualsIgnoreCase(signed1.server_address, options_.smdp_address)) {
+    return Gsma(GsmaError::kInvalidSmdpAddress,
+                "euiccSigned1 names another SM-DP+ address");
+  }
+  if (!signed1.ctx_params1.common_authentication.has_value()) {
+    return Gsma(GsmaError::kMatchingIdRefused,
+                "ctxParams1 is not ctxParamsForCommonAuthentication");
+  }
+  const std::optional<std::string>& matching_id =
+      signed1.ctx_params1.common_authentication->matching_id;
+
+  // The order.
+  ProfileRecord record;
+  if (matching_id.has_value() && !matching_id->empty()) {
+    absl::StatusOr<ProfileRecord> found =
+        store_.GetProfileByMatchingId(*matching_id);
+    if (absl::IsNotFound(found.status()) ||
+        absl::IsInvalidArgument(found.status())) {
+      return Gsma(GsmaError::kMatchingIdRefused, "unknown matchingId");
+    }
+    if (!found.ok()) return found.status();
+    record = *std::move(found);
+  } else {
+    // Default SM-DP+ / SM-DS: the profile prepared for this EID.
+    ASSIGN_OR_RETURN(std::vector<ProfileRecord> profiles,
+                     store_.GetProfilesByEid(euicc.eid));
+    bool found = false;
+    for (ProfileRecord& p : profiles) {
+      if (p.state() == store::RELEASED || p.state() == store::DOWNLOADED) {
+        record = std::move(p);
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      return Gsma(GsmaError::kMatchingIdRefused,
+                  "no profile is pending for this EID");
+    }
+  }
+  absl::Status check = CheckOrder(record, euicc.eid, now, options_);
+  if (check.ok()) check = CheckEligibility(record, signed1.euicc_info2);
+  if (!check.ok()) {
+    std::optional<GsmaError> e = GetGsmaError(check);
+    if (e == GsmaError::kNoEligibleProfile ||
+        e == GsmaError::kDownloadRetriesExceeded ||
+        e == GsmaError::kDownloadOrderExpired) {
+      // Notification point 1 (eligibility and retry limit) reports it.
+      profiles::TransitionRequest notify;
+      notify.iccid = record.iccid();
+      notify.from = {record.state()};
+      notify.to = record.state();
+      notify.audit.set_actor(Actor(euicc.eid));
+      notify.audit.set_action("AuthenticateClient");
+      notify.audit.set_detail(std::string(check.message()));
+      notify.notify = Callback(kPointEligibility, euicc.eid, tid, check);
+      absl::Status s = store_.Transition(notify).status();
+      if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
+    }
+    return check;
+  }
+
+  // Hold the profile for this session: count the attempt, bind the EID.
+  const bool cc_required = !record.order().confirmation_code_hash().empty();
+  profiles::TransitionRequest hold;
+  hold.iccid = record.iccid();
+  hold.from = {store::RELEASED, store::DOWNLOADED};
+  hold.to = store::RELEASED;
+  const std::string eid = euicc.eid;
+  hold.mutate = [&](ProfileRecord& r) -> absl::Status {
+    RETURN_IF_ERROR(CheckOrder(r, eid, now, options_));
+    store::Order* order = r.mutable_order();
+    order->set_download_attempts(order->download_attempts() + 1);
+    if (order->eid().empty()) order->set_eid(eid);
+    r.set_session_transaction_id(tid);
+    return absl::OkStatus();
+  };
+  hold.audit.set_actor(Actor(eid));
+  hold.audit.set_action("AuthenticateClient");
+  hold.audit.set_detail(absl::StrCat("transactionId ", ToHex(tid)));
+  hold.notify = Callback(kPointEligibility, eid, tid, absl::OkStatus());
+  absl::StatusOr<ProfileRecord> held = store_.Transition(hold);
+  if (absl::IsFailedPrecondition(held.status())) {
+    return Gsma(GsmaError::kProfileNotReleased, held.status().message());
+  }
+  if (!held.ok()) return held.status();
+
+  ASSIGN_OR_RETURN(rsp::StoreMetadataRequest metadata, MetadataOf(*held));
+  rsp::SmdpSigned2 signed2;
+  signed2.transaction_id = tid;
+  signed2.cc_required_flag = cc_required;
+  auto part2 = rsp::SignedPart<rsp::SmdpSigned2>::Make(std::move(signed2));
+  ASSIGN_OR_RETURN(std::string signature2,
+                   identity->identity.dppb_key->Sign(
+                       SmdpSignature2Input(part2.der, ok.euicc_signature1)));
+
+  session.set_stage(SessionRecord::AUTHENTICATED);
+  session.set_eid(eid);
+  session.set_iccid(held->iccid());
+  session.set_euicc_certificate(ok.euicc_certificate);
+  session.set_eum_certificate(ok.eum_certificate);
+  session.set_smdp_signature2(signature2);
+  session.set_cc_required(cc_required);
+  session.set_expires_at_ms(ToMs(now + options_.session_ttl));
+  RETURN_IF_ERROR(store_.PutSession(session));
+
+  response.set_transaction_id(ToHex(tid));
+  response.set_profile_metadata(metadata.Encode());
+  response.set_smdp_signed2(part2.der);
+  response.set_smdp_signature2(rsp::EncodeSignatureTlv(signature2));
+  response.set_smdp_certificate(identity->identity.dppb_cert);
+  return absl::OkStatus();
+}
+
+// ---- GetBoundProfilePackage ------------------------------------------------
+
+absl::StatusOr<es9plus::GetBoundProfilePackageResponse>
+DownloadService::GetBoundProfilePackage(
+    const es9plus::GetBoundProfilePackageRequest& request) {
+  es9plus::GetBoundProfilePackageResponse response;
+  absl::Status status = DoGetBpp(request, response);
+  return Answer(status, std::move(response));
+}
+
+absl::Status DownloadService::DoGetBpp(
+    const es9plus::GetBoundProfilePackageRequest& request,
+    es9plus::GetBoundProfilePackageResponse& response) {
+  const absl::Time now = Now();
+  ASSIGN_OR_RETURN(std::string tid,
+                   ParseTransactionId(request.transaction_id()));
+  // BPP_SENT: the LPA lost the answer and asks again; it gets a new binding
+  // for the same otPK.EUICC (fresh otPK.DP).
+  ASSIGN_OR_RETURN(
+      SessionRecord session,
+      LoadSession(store_, tid, now,
+                  {SessionRecord::AUTHENTICATED, SessionRecord::BPP_SENT}));
+  const Identity* identity = FindIdentity(session.identity());
+  if (identity == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("session names unknown identity ", session.identity()));
+  }
+  absl::StatusOr<rsp::PrepareDownloadResponse> decoded =
+      rsp::PrepareDownloadResponse::Decode(request.prepare_download_response());
+  if (!decoded.ok()) {
+    return Malformed("prepareDownloadResponse", decoded.status());
+  }
+  if (const auto* error =
+          std::get_if<rsp::PrepareDownloadResponseError>(&decoded->result)) {
+    return Gsma(GsmaError::kEuiccSignatureInvalid,
+                absl::StrCat("the eUICC answered ",
+                             rsp::ToString(error->download_error_code)));
+  }
+  const auto& ok = std::get<rsp::PrepareDownloadResponseOk>(decoded->result);
+  RETURN_IF_ERROR(VerifyWithSessionKey(
+      session,
+      EuiccSignature2Input(ok.euicc_signed2.der, session.smdp_signature2()),
+      ok.euicc_signature2));
+  const rsp::EuiccSigned2& signed2 = ok.euicc_signed2.value;
+  if (signed2.transaction_id != tid) {
+    return Gsma(GsmaError::kUnknownTransactionId,
+                "euiccSigned2 carries another transactionId");
+  }
+  if (session.stage() == SessionRecord::BPP_SENT &&
+      signed2.euicc_otpk != session.euicc_otpk()) {
+    return Gsma(GsmaError::kUnknownTransactionId,
+                "the BPP of this session was already sent");
+  }
+  absl::StatusOr<auth::PublicKey> otpk =
+      auth::PublicKey::FromPoint(identity->identity.curve, signed2.euicc_otpk);
+  if (!otpk.ok()) return Malformed("euiccOtpk", otpk.status());
+
+  ASSIGN_OR_RETURN(ProfileRecord record, store_.GetProfile(session.iccid()));
+  if (record.session_transaction_id() != tid) {
+    RETURN_IF_ERROR(store_.DeleteSession(tid));
+    return Gsma(GsmaError::kBppUnavailable,
+                "another session holds the profile");
+  }
+
+  // The confirmation code.
+  if (session.cc_required()) {
+    if (!signed2.hash_cc.has_value()) {
+      RETURN_IF_ERROR(store_.DeleteSession(tid));
+      return Gsma(GsmaError::kConfirmationCodeMissing, "hashCc missing");
+    }
+    const std::string expected =
+        HashCcFromCodeHash(record.order().confirmation_code_hash(), tid);
+    if (!ConstantTimeEquals(*signed2.hash_cc, expected)) {
+      // hashCc is bound to this transactionId: the session is over.
+      RETURN_IF_ERROR(store_.DeleteSession(tid));
+      profiles::TransitionRequest count;
+      count.iccid = record.iccid();
+      count.to = record.state();
+      count.from = {record.state()};
+      count.mutate = [&](ProfileRecord& r) -> absl::Status {
+        r.mutable_order()->set_cc_attempts(r.order().cc_attempts() + 1);
+        if (r.session_transaction_id() == tid) r.clear_session_transaction_id();
+        return absl::OkStatus();
+      };
+      count.audit.set_actor(Actor(session.eid()));
+      count.audit.set_action("GetBoundProfilePackage");
+      count.audit.set_detail("wrong confirmation code");
+      ASSIGN_OR_RETURN(ProfileRecord counted, store_.Transition(count));
+      if (counted.order().cc_attempts() < options_.max_cc_attempts) {
+        return Gsma(GsmaError::kConfirmationCodeRefused,
+                    "wrong confirmation code");
+      }
+      absl::Status exhausted = Gsma(GsmaError::kConfirmationCodeRetriesExceeded,
+                                    "too many wrong confirmation codes");
+      profiles::TransitionRequest end;
+      end.iccid = record.iccid();
+      end.from = {counted.state()};
+      end.to = store::ERROR;
+      end.mutate = [&](ProfileRecord& r) -> absl::Status {
+        r.set_last_result("confirmation code retries exceeded");
+        return absl::OkStatus();
+      };
+      end.audit.set_actor(Actor(session.eid()));
+      end.audit.set_action("GetBoundProfilePackage");
+      end.audit.set_detail("confirmation code retries exceeded");
+      end.notify =
+          Callback(kPointConfirmationFailure, session.eid(), tid, exhausted);
+      absl::Status s = store_.Transition(end).status();
+      if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
+      return exhausted;
+    }
+  }
+
+  // Bind (`record` carries the content).
+  const std::string iccid = record.iccid();
+  ASSIGN_OR_RETURN(rsp::StoreMetadataRequest metadata, MetadataOf(record));
+  ASSIGN_OR_RETURN(
+      profiles::preparation::ProfileForBinding profile,
+      profiles::preparation::OpenProfileForBinding(std::move(record), kek_));
+  BindingRequest binding;
+  binding.transaction_id = tid;
+  binding.eid = session.eid();
+  binding.euicc_otpk = signed2.euicc_otpk;
+  binding.dppb_key = identity->identity.dppb_key.get();
+  binding.metadata = std::move(metadata);
+  absl::StatusOr<BoundPackage> bound = builder_.Build(
+      binding, profile.is_protected()
+                   ? ProfileToBind::Protected(*profile.protected_profile)
+                   : ProfileToBind::Plain(profile.upp));
+  if (absl::IsInvalidArgument(bound.status())) {
+    return Malformed("binding", bound.status());
+  }
+  if (!bound.ok()) return bound.status();
+
+  profiles::TransitionRequest deliver;
+  deliver.iccid = iccid;
+  deliver.from = {store::RELEASED, store::DOWNLOADED};
+  deliver.to = store::DOWNLOADED;
+  deliver.mutate = [&](ProfileRecord& r) -> absl::Status {
+    if (r.session_transaction_id() != tid) {
+      return Gsma(GsmaError::kBppUnavailable,
+                  "another session holds the profile");
+    }
+    return absl::OkStatus();
+  };
+  deliver.audit.set_actor(Actor(session.eid()));
+  deliver.audit.set_action("GetBoundProfilePackage");
+  deliver.audit.set_detail(absl::StrCat("transactionId ", ToHex(tid)));
+  deliver.notify =
+      Callback(kPointBppDownload, session.eid(), tid, absl::OkStatus());
+  absl::StatusOr<ProfileRecord> delivered = store_.Transition(deliver);
+  if (absl::IsFailedPrecondition(delivered.status())) {
+    return Gsma(GsmaError::kBppUnavailable, delivered.status().message());
+  }
+  if (!delivered.ok()) return delivered.status();
+
+  session.set_stage(SessionRecord::BPP_SENT);
+  session.set_euicc_otpk(signed2.euicc_otpk);
+  session.set_smdp_otpk(bound->smdp_otpk);
+  session.set_expires_at_ms(ToMs(now + options_.notification_ttl));
+  RETURN_IF_ERROR(store_.PutSession(session));
+
+  response.set_transaction_id(ToHex(tid));
+  response.set_bound_profile_package(std::move(bound->der));
+  return absl::OkStatus();
+}
+
+// ---- HandleNotification ----------------------------------------------------
+
+absl::StatusOr<es9plus::HandleNotificationResponse>
+DownloadService::HandleNotification(
+    const es9plus::HandleNotificationRequest& request) {
+  absl::Status status = DoNotification(request);
+  return Answer(status, es9plus::HandleNotificationResponse());
+}
+
+absl::Status DownloadService::DoNotification(
+    const es9plus::HandleNotificationRequest& request) {
+  const absl::Time now = Now();
+  absl::StatusOr<rsp::PendingNotification> decoded =
+      rsp::PendingNotification::Decode(request.pending_notification());
+  if (!decoded.ok()) return Malformed("pendingNotification", decoded.status());
+
+  if (const auto* other =
+          std::get_if<rsp::OtherSignedNotification>(&decoded->notification)) {
+    // Enable / disable / delete: verified with the certificate it carries,
+    // recorded in the audit trail.
+    auth::EuiccChain chain;
+    chain.euicc_certificate = other->euicc_certificate;
+    chain.eum_certificate = other->eum_certificate;
+    for (const std::string& c : other->other_certs_in_chain) {
+      chain.other_certificates.push_back(c);
+    }
+    ASSIGN_OR_RETURN(auth::VerifiedEuicc euicc, verifier_.Verify(chain, now));
+    RETURN_IF_ERROR(
+        euicc.public_key.VerifyPlain(other->tbs_other_notification.der,
+                                     other->euicc_notification_signature));
+    const rsp::NotificationMetadata& md = other->tbs_other_notification.value;
+    if (md.iccid.has_value()) {
+      absl::StatusOr<std::string> iccid =
+          profiles::saip::DecodeIccidFile(*md.iccid);
+      if (iccid.ok()) {
+        store::AuditEntry entry;
+        entry.set_actor(Actor(euicc.eid));
+        entry.set_action("HandleNotification");
+        entry.set_iccid(*iccid);
+        std::optional<rsp::NotificationEvent> event = md.Event();
+        entry.set_detail(absl::StrCat(
+            "event ", event.has_value() ? static_cast<int>(*event) : -1,
+            " seq ", md.seq_number));
+        RETURN_IF_ERROR(store_.AppendAudit(std::move(entry)));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  const auto& pir =
+      std::get<rsp::ProfileInstallationResult>(decoded->notification);
+  const rsp::ProfileInstallationResultData& data = pir.data.value;
+  const std::string& tid = data.transaction_id;
+  ASSIGN_OR_RETURN(SessionRecord session,
+                   LoadSession(store_, tid, now, {SessionRecord::BPP_SENT}));
+  RETURN_IF_ERROR(
+      VerifyWithSessionKey(session, pir.data.der, pir.euicc_sign_pir));
+  if (data.smdp_oid.has_value() &&
+      data.smdp_oid->ToString() != options_.smdp_oid) {
+    return Gsma(GsmaError::kInvalidSmdpOid,
+                "ProfileInstallationResult names another SM-DP+ OID");
+  }
+  const bool success =
+      std::holds_alternative<rsp::SuccessResult>(data.final_result);
+  std::string result = "installed";
+  if (const auto* error = std::get_if<rsp::ErrorResult>(&data.final_result)) {
+    result = absl::StrCat("error ", rsp::ToString(error->bpp_command_id), " ",
+                          rsp::ToString(error->error_reason));
+  }
+  ASSIGN_OR_RETURN(ProfileRecord record, store_.GetProfile(session.iccid()));
+  if (record.state() != store::DOWNLOADED ||
+      record.session_transaction_id() != tid) {
+    // A duplicate (the result is already recorded) or a result for a
+    // session that no longer holds the profile: nothing changes.
+    return absl::OkStatus();
+  }
+  profiles::TransitionRequest finish;
+  finish.iccid = record.iccid();
+  finish.from = {store::DOWNLOADED};
+  finish.to = success ? store::INSTALLED : store::ERROR;
+  finish.mutate = [&](ProfileRecord& r) -> absl::Status {
+    if (r.session_transaction_id() != tid) {
+      return absl::FailedPreconditionError("held by another session");
+    }
+    r.set_last_result(result);
+    return absl::OkStatus();
+  };
+  finish.audit.set_actor(Actor(session.eid()));
+  finish.audit.set_action("HandleNotification");
+  finish.audit.set_detail(result);
+  finish.notify =
+      Callback(kPointBppInstallation, session.eid(), tid,
+               success ? absl::OkStatus() : absl::AbortedError(result), result);
+  if (!success) finish.notify->set_status(std::string(kFailed));
+  absl::Status s = store_.Transition(finish).status();
+  if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
+  // The session is kept until it expires, so a duplicate is recognised.
+  return absl::OkStatus();
+}
+
+// ---- CancelSession ---------------------------------------------------------
+
+absl::StatusOr<es9plus::CancelSessionResponse> DownloadService::CancelSession(
+    const es9plus::CancelSessionRequest& request) {
+  absl::Status status = DoCancel(request);
+  return Answer(status, es9plus::CancelSessionResponse());
+}
+
+absl::Status DownloadService::DoCancel(
+    const es9plus::CancelSessionRequest& request) {
+  const absl::Time now = Now();
+  ASSIGN_OR_RETURN(std::string tid,
+                   ParseTransactionId(request.transaction_id()));
+  ASSIGN_OR_RETURN(
+      SessionRecord session,
+      LoadSession(store_, tid, now,
+                  {SessionRecord::INITIATED, SessionRecord::AUTHENTICATED,
+                   SessionRecord::BPP_SENT}));
+  absl::StatusOr<rsp::CancelSessionResponse> decoded =
+      rsp::CancelSessionResponse::Decode(request.cancel_session_response());
+  if (!decoded.ok()) {
+    return Malformed("cancelSessionResponse", decoded.status());
+  }
+  const auto* ok = std::get_if<rsp::CancelSessionResponseOk>(&decoded->result);
+  if (ok == nullptr) {
+    // The eUICC had no such session: nothing was signed; end ours.
+    RETURN_IF_ERROR(store_.DeleteSession(tid));
+    return Gsma(GsmaError::kUnknownTransactionId,
+                "the eUICC answered cancelSessionResponseError");
+  }
+  const rsp::EuiccCancelSessionSigned& signed_part =
+      ok->euicc_cancel_session_signed.value;
+  if (signed_part.smdp_oid.ToString() != options_.smdp_oid) {
+    return Gsma(GsmaError::kInvalidSmdpOid,
+                absl::StrCat("smdpOid ", signed_part.smdp_oid.ToString(),
+                             " is not ours"));
+  }
+  if (signed_part.transaction_id != tid) {
+    return Gsma(GsmaError::kUnknownTransactionId,
+                "euiccCancelSessionSigned carries another transactionId");
+  }
+  if (session.stage() == SessionRecord::INITIATED) {
+    // No eUICC certificate yet and no profile held: just end it.
+    return store_.DeleteSession(tid);
+  }
+  RETURN_IF_ERROR(VerifyWithSessionKey(session,
+                                       ok->euicc_cancel_session_signed.der,
+                                       ok->euicc_cancel_session_signature));
+
+  const rsp::CancelSessionReason reason = signed_part.reason;
+  const bool give_back = IsCancelGiveBack(reason);
+  const std::string why = absl::StrCat("cancelled: ", rsp::ToString(reason));
+  profiles::TransitionRequest cancel;
+  cancel.iccid = session.iccid();
+  cancel.from = {store::RELEASED, store::DOWNLOADED};
+  cancel.to = give_back ? store::RELEASED : store::ERROR;
+  cancel.mutate = [&](ProfileRecord& r) -> absl::Status {
+    if (r.session_transaction_id() != tid) {
+      return absl::FailedPreconditionError("held by another session");
+    }
+    r.clear_session_transaction_id();
+    r.set_last_result(why);
+    return absl::OkStatus();
+  };
+  cancel.audit.set_actor(Actor(session.eid()));
+  cancel.audit.set_action("CancelSession");
+  cancel.audit.set_detail(why);
+  cancel.notify = Callback(session.stage() == SessionRecord::BPP_SENT
+                               ? kPointBppInstallation
+                               : kPointBppDownload,
+                           session.eid(), tid, absl::AbortedError(why), why);
+  cancel.notify->set_status(std::string(kFailed));
+  absl::Status s = store_.Transition(cancel).status();
+  if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
+  return store_.DeleteSession(tid);
+}
+
+// ---- Expired sessions ------------------------------------------------------
+
+absl::StatusOr<size_t> DownloadService::CleanUpExpiredSessions(size_t limit) {
+  ASSIGN_OR_RETURN(std::vector<SessionRecord> expired,
+                   store_.DeleteExpiredSessions(Now(), limit));
+  for (const SessionRecord& session : expired) {
+    if (session.iccid().empty()) continue;
+    const std::string tid = session.transaction_id();
+    profiles::TransitionRequest release;
+    release.iccid = session.iccid();
+    release.from = {store::RELEASED, store::DOWNLOADED};
+    release.to = store::RELEASED;
+    release.mutate = [&](ProfileRecord& r) -> absl::Status {
+      if (r.session_transaction_id() != tid) {
+        return absl::FailedPreconditionError("held by another session");
+      }
+      r.clear_session_transaction_id();
+      return absl::OkStatus();
+    };
+    release.audit.set_actor("system");
+    release.audit.set_action("SessionExpired");
+    release.audit.set_detail(absl::StrCat("transactionId ", ToHex(tid)));
+    absl::Status s = store_.Transition(release).status();
+    if (!s.ok() && !absl::IsFailedPrecondition(s) && !absl::IsNotFound(s)) {
+      return s;
+    }
+  }
+  return expired.size();
+}
+
+}  // namespace smdp::download
