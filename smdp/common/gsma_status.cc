@@ -102,10 +102,14 @@ constexpr GsmaCode kTable[] = {
      Code::kUnavailable},
     {"SmdsInaccessible", "8.9", "5.1", "SM-DS - Inaccessible",
      Code::kUnavailable},
+    // ---- Generic ----
+    {"MalformedRequest", "1.2.1", "2.1",
+     "Request - Invalid: the body is not a JSON object",
+     Code::kInvalidArgument},
 };
 
 constexpr size_t kCount = sizeof(kTable) / sizeof(kTable[0]);
-static_assert(static_cast<size_t>(GsmaError::kSmdsInaccessible) + 1 == kCount,
+static_assert(static_cast<size_t>(GsmaError::kMalformedRequest) + 1 == kCount,
               "kTable must have one entry per GsmaError, in enum order");
 
 constexpr std::array<GsmaError, kCount> MakeAll() {

@@ -85,6 +85,12 @@ enum class GsmaError {
   kMatchingIdConflict,      // 8.2.6 / 3.3  matchingId already in use
   kSmdsExecutionError,      // 8.9 / 4.2
   kSmdsInaccessible,        // 8.9 / 5.1
+  // ---- Generic (the HTTP/JSON binding, before any function runs) ----
+  // The request body is not a JSON object (malformed JSON, an array, ...).
+  // SGP.22's generic codes: subject 1.2.1 (the function's input data as the
+  // function provider receives it), reason 2.1 (Invalid). Not checked against
+  // the SGP.22 text available here: revisit with the spec in hand.
+  kMalformedRequest,  // 1.2.1 / 2.1
 };
 
 // The table entry of a GsmaError.

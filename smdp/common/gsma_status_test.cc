@@ -75,6 +75,7 @@ TEST(GsmaStatusTest, CodesMatchTheDesign) {
       {GsmaError::kMatchingIdConflict, "8.2.6", "3.3"},
       {GsmaError::kSmdsExecutionError, "8.9", "4.2"},
       {GsmaError::kSmdsInaccessible, "8.9", "5.1"},
+      {GsmaError::kMalformedRequest, "1.2.1", "2.1"},
   };
   EXPECT_EQ(std::size(kExpected), AllGsmaErrors().size());
   for (const auto& e : kExpected) {

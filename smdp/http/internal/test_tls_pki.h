@@ -1,0 +1,32 @@
+// Test-only: a small TLS PKI written to files under $TEST_TMPDIR, for tests
+// of the GSMA HTTP server and client. Made once per process.
+#ifndef SMDP_SMDP_HTTP_INTERNAL_TEST_TLS_PKI_H_
+#define SMDP_SMDP_HTTP_INTERNAL_TEST_TLS_PKI_H_
+
+#include <string>
+
+namespace smdp::http::internal {
+
+struct TestTlsPki {
+  // A test CI (PEM).
+  std::string ci_pem_file;
+  // CERT.DP.TLS for "localhost" and 127.0.0.1 issued by the CI, then the CI
+  // (PEM), and its private key (PEM).
+  std::string server_chain_file;
+  std::string server_key_file;
+  // Another CERT.DP.TLS (clientAuth as well), an operator's client identity
+  // for mutual TLS, issued by the CI: chain and key.
+  std::string client_chain_file;
+  std::string client_key_file;
+  // A second, unrelated CI (PEM) that trusts nothing above.
+  std::string other_ci_pem_file;
+  // A private key that matches no certificate.
+  std::string other_key_file;
+};
+
+// The process-wide test PKI; aborts the test binary if it cannot be made.
+const TestTlsPki& GetTestTlsPki();
+
+}  // namespace smdp::http::internal
+
+#endif  // SMDP_SMDP_HTTP_INTERNAL_TEST_TLS_PKI_H_
