@@ -148,6 +148,9 @@ void ApplyDefaults(config::ServerConfig& config, bool from_file) {
   Default(config.mutable_smdp_oid(), kDefaultSmdpOid);
   Default(config.mutable_grpc_listen(), kDefaultGrpcListen);
   Default(config.mutable_log_level(), kDefaultLogLevel);
+  Default(config.mutable_es9_https_listen(), kDefaultEs9HttpsListen);
+  if (config.session_ttl_seconds() == 0) config.set_session_ttl_seconds(300);
+  if (config.max_download_attempts() == 0) config.set_max_download_attempts(3);
   if (!config.has_dev_mode()) config.set_dev_mode(!from_file);
   if (config.worker_threads() == 0) {
     config.set_worker_threads(
@@ -185,6 +188,18 @@ absl::Status ValidateConfig(const config::ServerConfig& config) {
   if (absl::Status s = ParseHostPort(config.grpc_listen(), &host, &port);
       !s.ok()) {
     return FieldError("grpc_listen", s.message());
+  }
+  if (config.es9_https_listen() != "off") {
+    if (absl::Status s = ParseHostPort(config.es9_https_listen(), &host, &port);
+        !s.ok()) {
+      return FieldError("es9_https_listen", s.message());
+    }
+  }
+  if (config.session_ttl_seconds() > 86400) {
+    return FieldError("session_ttl_seconds", "is above 86400");
+  }
+  if (config.max_download_attempts() > 100) {
+    return FieldError("max_download_attempts", "is above 100");
   }
   const std::string& level = config.log_level();
   if (level != "debug" && level != "info" && level != "warning" &&

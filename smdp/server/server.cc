@@ -4,8 +4,11 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <thread>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "api/admin.grpc.pb.h"
 #include "hsm/pin_source.h"
@@ -14,7 +17,10 @@
 #include "profiles/import/batch_importer.h"
 #include "profiles/rocksdb/rocksdb_profile_store.h"
 #include "smdp/admin/admin_service.h"
+#include "smdp/auth/ci_trust_store.h"
 #include "smdp/config/config.h"
+#include "smdp/download/download_service.h"
+#include "smdp/grpc/es9plus_service.h"
 #include "smdp/pki/dev_pki.h"
 #include "smdp/server/dev_environment.h"
 #include "util/file_util.h"
@@ -87,6 +93,12 @@ struct SmdpServer::State {
   std::unique_ptr<profiles::RocksDbProfileStore> store;
   std::unique_ptr<profiles::BatchImporter> importer;
   std::unique_ptr<AdminService> admin;
+  std::unique_ptr<download::DownloadService> download;
+  std::unique_ptr<Es9PlusGrpcService> es9_grpc;
+  // Expired-session clean-up, every 30 s until shutdown.
+  std::thread cleaner;
+  absl::Mutex cleaner_mu;
+  bool stopping ABSL_GUARDED_BY(cleaner_mu) = false;
   std::unique_ptr<grpc::Server> grpc_server;
   std::string grpc_address;
   bool shut_down = false;
@@ -129,6 +141,24 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
   state->admin =
       std::make_unique<AdminService>(info, *state->store, *state->importer);
 
+  // ES9+: the download service over the store, trusting the identities' CIs.
+  std::vector<std::string> ci_certificates;
+  for (const SmdpIdentity& id : state->identities) {
+    ci_certificates.push_back(id.ci_cert);
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<const auth::CiTrustStore> trust,
+                   auth::CiTrustStore::Create(ci_certificates));
+  download::DownloadServiceOptions download_options;
+  download_options.smdp_address = config.smdp_address();
+  download_options.smdp_oid = config.smdp_oid();
+  download_options.session_ttl = absl::Seconds(config.session_ttl_seconds());
+  download_options.max_download_attempts = config.max_download_attempts();
+  ASSIGN_OR_RETURN(state->download,
+                   download::DownloadService::Create(
+                       download_options, state->identities, std::move(trust),
+                       *state->store, *state->kek, *state->provider));
+  state->es9_grpc = std::make_unique<Es9PlusGrpcService>(*state->download);
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -136,6 +166,7 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
   builder.AddListeningPort(config.grpc_listen(),
                            grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(state->admin.get());
+  builder.RegisterService(state->es9_grpc.get());
   grpc::ResourceQuota quota("smdpd");
   quota.SetMaxThreads(static_cast<int>(config.worker_threads()) + 4);
   builder.SetResourceQuota(quota);
@@ -147,6 +178,22 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
   std::string host =
       config.grpc_listen().substr(0, config.grpc_listen().rfind(':'));
   state->grpc_address = absl::StrCat(host, ":", port);
+
+  State* raw = state.get();
+  state->cleaner = std::thread([raw] {
+    absl::MutexLock lock(&raw->cleaner_mu);
+    while (!raw->cleaner_mu.AwaitWithTimeout(absl::Condition(&raw->stopping),
+                                             absl::Seconds(30))) {
+      raw->cleaner_mu.Unlock();
+      auto cleaned = raw->download->CleanUpExpiredSessions(1000);
+      if (!cleaned.ok()) {
+        LogWarning("session clean-up: ", cleaned.status().ToString());
+      } else if (*cleaned > 0) {
+        LogInfo("session clean-up: ", *cleaned, " expired sessions");
+      }
+      raw->cleaner_mu.Lock();
+    }
+  });
   return std::unique_ptr<SmdpServer>(new SmdpServer(std::move(state)));
 }
 
@@ -172,6 +219,13 @@ void SmdpServer::Shutdown(absl::Duration grace) {
   state_->shut_down = true;
   state_->grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   state_->grpc_server->Wait();
+  {
+    absl::MutexLock lock(&state_->cleaner_mu);
+    state_->stopping = true;
+  }
+  if (state_->cleaner.joinable()) state_->cleaner.join();
+  state_->es9_grpc.reset();
+  state_->download.reset();
   state_->admin.reset();
   state_->importer.reset();
   state_->store.reset();  // Flushes and closes RocksDB.
