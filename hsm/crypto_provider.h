@@ -46,6 +46,8 @@ constexpr size_t kCoordinateSize = 32;
 constexpr size_t kPlainSignatureSize = 2 * kCoordinateSize;
 // Size of an uncompressed point 04||X||Y.
 constexpr size_t kUncompressedPointSize = 1 + 2 * kCoordinateSize;
+// Size of a SHA-256 digest, the only digest a SigningKey signs.
+constexpr size_t kSha256DigestSize = 32;
 
 // A private ECDSA key: signs with ECDSA over SHA-256.
 class SigningKey {
@@ -61,6 +63,13 @@ class SigningKey {
   // form every signature inside an SGP.22 structure uses.
   [[nodiscard]] virtual absl::StatusOr<std::string> Sign(
       absl::string_view message) const = 0;
+
+  // Signs a SHA-256 digest the caller computed (for protocols that hash
+  // themselves: TLS hands the key a digest). Same r||s form as Sign();
+  // Sign(m) is SignDigest(SHA-256(m)). InvalidArgument unless
+  // `sha256_digest` is kSha256DigestSize bytes.
+  [[nodiscard]] virtual absl::StatusOr<std::string> SignDigest(
+      absl::string_view sha256_digest) const = 0;
 
   // Same signature as Sign(), DER-encoded (ECDSA-Sig-Value), as X.509 and
   // TLS use it.

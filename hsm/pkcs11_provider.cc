@@ -97,7 +97,18 @@ class Pkcs11SigningKey final : public SigningKey {
   const std::string& public_point() const override { return public_point_; }
 
   absl::StatusOr<std::string> Sign(absl::string_view message) const override {
-    std::string digest = internal::Sha256(message);
+    return SignDigest(internal::Sha256(message));
+  }
+
+  // CKM_ECDSA signs the digest as given (the hash is ours, not the token's).
+  absl::StatusOr<std::string> SignDigest(
+      absl::string_view sha256_digest) const override {
+    if (sha256_digest.size() != kSha256DigestSize) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a SHA-256 digest is ", kSha256DigestSize,
+                       " bytes, got ", sha256_digest.size()));
+    }
+    std::string digest(sha256_digest);  // C_Sign takes a non-const pointer.
     ASSIGN_OR_RETURN(Session session, token_->Borrow());
     CK_MECHANISM mechanism{CKM_ECDSA, nullptr, 0};
     CK_RV rv = token_->fn()->C_SignInit(session.handle(), &mechanism, key_);

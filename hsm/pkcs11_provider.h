@@ -11,7 +11,8 @@
 // What runs where:
 //   * Signing keys are token objects (CKO_PRIVATE_KEY, CKK_EC; sensitive,
 //     non-extractable when created here). Sign() hashes with SHA-256 in
-//     software and calls C_Sign with CKM_ECDSA, which returns r||s.
+//     software and calls C_Sign with CKM_ECDSA, which returns r||s;
+//     SignDigest() does the same with the caller's digest.
 //   * Agreement keys (one-time otSK.DP.ECKA) are made in software by
 //     default: they are ephemeral, and object creation is serialised in
 //     many HSMs. With `agreement_in_hsm` they are session key pairs

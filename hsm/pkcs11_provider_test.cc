@@ -1,6 +1,7 @@
 #include "hsm/pkcs11_provider.h"
 
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 
 #include <atomic>
 #include <fstream>
@@ -137,6 +138,25 @@ TEST_P(Pkcs11ProviderCurveTest, GenerateSignVerify) {
   ASSERT_OK_AND_ASSIGN(std::string der, key->SignDer("tbs"));
   EXPECT_TRUE(
       testing::VerifyDerSignature(GetParam(), key->public_point(), "tbs", der));
+}
+
+TEST_P(Pkcs11ProviderCurveTest, SignDigestVerifiesLikeSign) {
+  ASSERT_OK_AND_ASSIGN(auto key,
+                       provider_->GenerateSigningKey("dptls", GetParam()));
+  const std::string message = "TLS 1.3, server CertificateVerify";
+  std::string digest(SHA256_DIGEST_LENGTH, '\0');
+  SHA256(reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+         reinterpret_cast<unsigned char*>(digest.data()));
+  ASSERT_OK_AND_ASSIGN(std::string rs, key->SignDigest(digest));
+  ASSERT_EQ(rs.size(), kPlainSignatureSize);
+  EXPECT_TRUE(testing::VerifyPlainSignature(GetParam(), key->public_point(),
+                                            message, rs));
+  EXPECT_FALSE(testing::VerifyPlainSignature(GetParam(), key->public_point(),
+                                             digest, rs));
+  EXPECT_THAT(key->SignDigest(message),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(key->SignDigest(digest.substr(1)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_P(Pkcs11ProviderCurveTest, GeneratedKeyAttributes) {

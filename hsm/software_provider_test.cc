@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/evperr.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -54,6 +55,25 @@ TEST_P(SoftwareProviderTest, SignVerifiesWithOpenssl) {
   ASSERT_OK_AND_ASSIGN(std::string der, key->SignDer("hello"));
   EXPECT_TRUE(testing::VerifyDerSignature(GetParam(), key->public_point(),
                                           "hello", der));
+}
+
+TEST_P(SoftwareProviderTest, SignDigestVerifiesLikeSign) {
+  ASSERT_OK_AND_ASSIGN(auto provider, SoftwareProvider::Create({}));
+  ASSERT_OK_AND_ASSIGN(auto key, provider->GenerateSigningKey("k", GetParam()));
+  const std::string message = "TLS 1.2, ServerKeyExchange params";
+  std::string digest(SHA256_DIGEST_LENGTH, '\0');
+  SHA256(reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+         reinterpret_cast<unsigned char*>(digest.data()));
+  ASSERT_OK_AND_ASSIGN(std::string rs, key->SignDigest(digest));
+  ASSERT_EQ(rs.size(), kPlainSignatureSize);
+  EXPECT_TRUE(testing::VerifyPlainSignature(GetParam(), key->public_point(),
+                                            message, rs));
+  EXPECT_FALSE(testing::VerifyPlainSignature(GetParam(), key->public_point(),
+                                             digest, rs));
+  EXPECT_THAT(key->SignDigest(message),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(key->SignDigest(std::string(48, 'x')),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_P(SoftwareProviderTest, ConcurrentSigning) {

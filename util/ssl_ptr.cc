@@ -9,10 +9,17 @@ namespace smdp {
 std::string DrainOpensslErrors() {
   std::string out;
   char buf[256];
-  while (unsigned long e = ERR_get_error()) {
+  const char* data = nullptr;
+  int flags = 0;
+  while (unsigned long e =
+             ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags)) {
     ERR_error_string_n(e, buf, sizeof(buf));
     if (!out.empty()) out += "; ";
     out += buf;
+    // The detail some errors carry (ERR_raise_data), e.g. a callback's reason.
+    if ((flags & ERR_TXT_STRING) != 0 && data != nullptr && *data != '\0') {
+      absl::StrAppend(&out, " (", data, ")");
+    }
   }
   return out.empty() ? "no OpenSSL error" : out;
 }

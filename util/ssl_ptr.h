@@ -50,7 +50,8 @@ using X509Ptr = SslPtr<X509, X509_free>;
 using X509ReqPtr = SslPtr<X509_REQ, X509_REQ_free>;
 
 // Drains OpenSSL's thread-local error queue into one readable string
-// ("error:...:reason; error:..."), or "no OpenSSL error" when it is empty.
+// ("error:...:reason (detail); error:..."), or "no OpenSSL error" when it is
+// empty.
 std::string DrainOpensslErrors();
 
 // An error status of `code` whose message is `what` followed by the drained

@@ -312,7 +312,16 @@ absl::StatusOr<EvpPkeyCtxPtr> NewSignContext(const EVP_PKEY* key) {
 
 absl::StatusOr<std::string> EcdsaSignSha256(const EVP_PKEY_CTX* prototype,
                                             absl::string_view message) {
-  const std::string digest = Sha256(message);
+  return EcdsaSignDigest(prototype, Sha256(message));
+}
+
+absl::StatusOr<std::string> EcdsaSignDigest(const EVP_PKEY_CTX* prototype,
+                                            absl::string_view digest) {
+  if (digest.size() != kSha256DigestSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a SHA-256 digest is ", kSha256DigestSize, " bytes, got ",
+                     digest.size()));
+  }
   // A copy of the prepared context: no algorithm fetch (and none of its
   // locks) per signature. EVP_PKEY_CTX_dup only reads the prototype.
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_dup(const_cast<EVP_PKEY_CTX*>(prototype)));

@@ -76,6 +76,12 @@ std::string Sha256(absl::string_view data);
 [[nodiscard]] absl::StatusOr<std::string> EcdsaSignSha256(
     const EVP_PKEY_CTX* prototype, absl::string_view message);
 
+// ECDSA over a SHA-256 digest computed by the caller (`digest`, 32 bytes;
+// InvalidArgument otherwise), with the key of `prototype` as in
+// EcdsaSignSha256(). Plain r||s (64 bytes).
+[[nodiscard]] absl::StatusOr<std::string> EcdsaSignDigest(
+    const EVP_PKEY_CTX* prototype, absl::string_view digest);
+
 // Whether `rs` (plain r||s) is a valid ECDSA signature over
 // SHA-256(`message`) for the public key `key`.
 bool EcdsaVerifySha256(const EVP_PKEY* key, absl::string_view message,

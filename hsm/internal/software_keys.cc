@@ -38,6 +38,11 @@ class SoftwareSigningKey final : public SigningKey {
     return EcdsaSignSha256(sign_prototype_.get(), message);
   }
 
+  absl::StatusOr<std::string> SignDigest(
+      absl::string_view sha256_digest) const override {
+    return EcdsaSignDigest(sign_prototype_.get(), sha256_digest);
+  }
+
  private:
   const EvpPkeyPtr key_;
   // Prepared for signing; only ever copied (see EcdsaSignSha256).

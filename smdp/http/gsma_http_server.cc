@@ -29,6 +29,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "hsm/openssl_key.h"
 #include "smdp/http/internal/tls_files.h"
 #include "util/log.h"
 #include "util/ssl_ptr.h"
@@ -258,20 +259,27 @@ absl::Status ConfigureTls(const GsmaHttpServerOptions& options, SSL_CTX* ctx) {
     }
   }
 
-  if (options.private_key_file.empty()) {
-    return absl::InvalidArgumentError("private_key_file is empty");
+  if (options.private_key_file.empty() == (options.private_key == nullptr)) {
+    return absl::InvalidArgumentError(
+        "exactly one of private_key_file and private_key must be set");
   }
+  const absl::string_view key_field =
+      options.private_key != nullptr ? "private_key" : "private_key_file";
   absl::StatusOr<EvpPkeyPtr> key =
-      internal::LoadPrivateKeyPem(options.private_key_file);
+      options.private_key != nullptr
+          ? hsm::MakeOpenSslSigningKey(options.private_key)
+          : internal::LoadPrivateKeyPem(options.private_key_file);
   if (!key.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("private_key_file: ", key.status().message()));
+        absl::StrCat(key_field, ": ", key.status().message()));
   }
+  // SSL_CTX_use_PrivateKey checks the key against the leaf's public key.
   if (SSL_CTX_use_PrivateKey(ctx, key->get()) != 1 ||
       SSL_CTX_check_private_key(ctx) != 1) {
     return OpensslError(
         absl::StatusCode::kInvalidArgument,
-        "private_key_file: the key does not match the leaf certificate");
+        absl::StrCat(key_field,
+                     ": the key does not match the leaf certificate"));
   }
 
   if (options.client_certificate_mode != ClientCertificateMode::kNone) {

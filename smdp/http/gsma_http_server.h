@@ -52,9 +52,9 @@
 // ECDHE-ECDSA-AES128-GCM-SHA256 and ECDHE-ECDSA-AES128-SHA256; TLS 1.3 its
 // standard suites. The certificate chain is CERT.DP.TLS followed by any
 // intermediate certificates (the CI root itself need not be sent). The
-// private key is a PEM file: keeping the TLS key in the CryptoProvider would
-// need an OpenSSL 3 provider (or engine) that forwards signing to it; not done
-// yet.
+// private key is either a hsm::SigningKey (the production setup: the key
+// stays in the CryptoProvider and every handshake signature is one
+// SignDigest() call, made on an io thread) or a PEM file (development).
 //
 // Threads: `io_threads` run Asio (accept, TLS, HTTP parsing, writes); handlers
 // run on a separate pool of `worker_threads`, since they do crypto, HSM and
@@ -83,6 +83,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "hsm/crypto_provider.h"
 #include "smdp/common/gsma_status.h"
 
 namespace smdp::http {
@@ -142,8 +143,19 @@ struct GsmaHttpServerOptions {
   // each) or DER files (one certificate each), in order. Required.
   std::vector<std::string> certificate_chain_files;
   // The private key of CERT.DP.TLS, a PEM file (PKCS#8 or "EC PRIVATE KEY").
-  // Required.
+  // Default: empty. Exactly one of `private_key_file` and `private_key` is
+  // set.
   std::string private_key_file;
+  // The private key of CERT.DP.TLS as a CryptoProvider handle (e.g.
+  // provider.LoadSigningKey("dptls-nist")); the server shares ownership and
+  // signs handshakes with SignDigest(), so the key never leaves the provider.
+  // Only ECDSA with SHA-256 is used: on P-256 that is what TLS 1.3 requires
+  // and what the server prefers in TLS 1.2; a TLS 1.2 client that accepts no
+  // SHA-256 ECDSA signature cannot connect. A brainpoolP256r1 key serves
+  // TLS 1.2 to clients that offer that group (OpenSSL 3.0 has no TLS 1.3
+  // brainpool scheme). Each handshake's signature blocks an io thread for
+  // one HSM call. Default: null.
+  std::shared_ptr<const hsm::SigningKey> private_key;
   // Client certificate verification; kNone by default (ES9+ has none).
   ClientCertificateMode client_certificate_mode = ClientCertificateMode::kNone;
   // Trust anchors for client certificates (PEM/DER files). Required unless

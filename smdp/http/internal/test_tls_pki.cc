@@ -14,6 +14,7 @@ namespace {
 
 struct Ca {
   std::string der;
+  std::string key_pem;
   std::unique_ptr<pki::EvpKeySigner> signer;
 };
 
@@ -29,18 +30,20 @@ absl::StatusOr<Ca> MakeCi(const std::string& name) {
   spec.not_before = absl::Now() - absl::Hours(1);
   spec.not_after = absl::Now() + absl::Hours(48);
   Ca ca;
+  ASSIGN_OR_RETURN(ca.key_pem, pki::PrivateKeyToPem(*key));
   ca.signer = std::make_unique<pki::EvpKeySigner>(std::move(key));
   ASSIGN_OR_RETURN(ca.der, pki::IssueSelfSigned(spec, *ca.signer));
   return ca;
 }
 
-// Writes a CERT.DP.TLS for `dns_name` issued by `ca`: chain (leaf + CI) to
-// `chain_file`, key to `key_file`.
-absl::Status MakeTlsIdentity(const Ca& ca, const std::string& dns_name,
-                             const std::string& chain_file,
-                             const std::string& key_file) {
-  ASSIGN_OR_RETURN(EvpPkeyPtr key,
-                   pki::GenerateSoftwareKey(hsm::Curve::kNistP256));
+// Writes a CERT.DP.TLS for `dns_name` (and 127.0.0.1) and `public_key`,
+// issued by the CI (`ci_der`, `ci_signer`): chain (leaf + CI) to
+// `chain_file`.
+absl::Status WriteTlsChain(const std::string& ci_der,
+                           const pki::CertificateSigner& ci_signer,
+                           const std::string& dns_name,
+                           const pki::SubjectPublicKey& public_key,
+                           const std::string& chain_file) {
   ASSIGN_OR_RETURN(
       pki::CertificateSpec spec,
       pki::SgpProfile(pki::CertificateRole::kDpTls,
@@ -62,15 +65,28 @@ absl::Status MakeTlsIdentity(const Ca& ca, const std::string& dns_name,
                    ASN1_STRING_length(data)),
        false});
   spec.subject = {{"O", "Test SM-DP+"}, {"CN", dns_name}};
-  ASSIGN_OR_RETURN(spec.public_key, pki::SubjectPublicKeyFromEvp(*key));
+  spec.public_key = public_key;
   spec.serial_number = pki::RandomSerialNumber();
   spec.not_before = absl::Now() - absl::Hours(1);
   spec.not_after = absl::Now() + absl::Hours(48);
   ASSIGN_OR_RETURN(std::string cert_der,
-                   pki::IssueCertificate(spec, ca.der, *ca.signer));
+                   pki::IssueCertificate(spec, ci_der, ci_signer));
   ASSIGN_OR_RETURN(std::string cert_pem, pki::CertificateDerToPem(cert_der));
-  ASSIGN_OR_RETURN(std::string ci_pem, pki::CertificateDerToPem(ca.der));
-  RETURN_IF_ERROR(WriteFileAtomically(chain_file, cert_pem + ci_pem));
+  ASSIGN_OR_RETURN(std::string ci_pem, pki::CertificateDerToPem(ci_der));
+  return WriteFileAtomically(chain_file, cert_pem + ci_pem);
+}
+
+// Writes a CERT.DP.TLS for `dns_name` and a new key, issued by `ca`: chain
+// (leaf + CI) to `chain_file`, key to `key_file`.
+absl::Status MakeTlsIdentity(const Ca& ca, const std::string& dns_name,
+                             const std::string& chain_file,
+                             const std::string& key_file) {
+  ASSIGN_OR_RETURN(EvpPkeyPtr key,
+                   pki::GenerateSoftwareKey(hsm::Curve::kNistP256));
+  ASSIGN_OR_RETURN(pki::SubjectPublicKey public_key,
+                   pki::SubjectPublicKeyFromEvp(*key));
+  RETURN_IF_ERROR(
+      WriteTlsChain(ca.der, *ca.signer, dns_name, public_key, chain_file));
   ASSIGN_OR_RETURN(std::string key_pem, pki::PrivateKeyToPem(*key));
   return WriteFileAtomically(key_file, key_pem, 0600);
 }
@@ -80,6 +96,7 @@ absl::StatusOr<TestTlsPki> Make() {
   const std::string dir = tmp != nullptr ? tmp : "/tmp";
   TestTlsPki pki;
   pki.ci_pem_file = dir + "/http_test_ci.pem";
+  pki.ci_key_file = dir + "/http_test_ci_key.pem";
   pki.server_chain_file = dir + "/http_test_server_chain.pem";
   pki.server_key_file = dir + "/http_test_server_key.pem";
   pki.client_chain_file = dir + "/http_test_client_chain.pem";
@@ -90,6 +107,7 @@ absl::StatusOr<TestTlsPki> Make() {
   ASSIGN_OR_RETURN(Ca ci, MakeCi("Test CI"));
   ASSIGN_OR_RETURN(std::string ci_pem, pki::CertificateDerToPem(ci.der));
   RETURN_IF_ERROR(WriteFileAtomically(pki.ci_pem_file, ci_pem));
+  RETURN_IF_ERROR(WriteFileAtomically(pki.ci_key_file, ci.key_pem, 0600));
   RETURN_IF_ERROR(MakeTlsIdentity(ci, "localhost", pki.server_chain_file,
                                   pki.server_key_file));
   RETURN_IF_ERROR(MakeTlsIdentity(ci, "operator.example", pki.client_chain_file,
@@ -117,6 +135,16 @@ const TestTlsPki& GetTestTlsPki() {
     return new TestTlsPki(*std::move(made));
   }();
   return *pki;
+}
+
+absl::Status WriteTestServerChain(const pki::SubjectPublicKey& public_key,
+                                  const std::string& chain_file) {
+  const TestTlsPki& pki = GetTestTlsPki();
+  ASSIGN_OR_RETURN(std::string ci_pem, ReadFile(pki.ci_pem_file));
+  ASSIGN_OR_RETURN(std::string ci_der, pki::CertificatePemToDer(ci_pem));
+  ASSIGN_OR_RETURN(std::string ci_key_pem, ReadFile(pki.ci_key_file));
+  ASSIGN_OR_RETURN(auto ci_signer, pki::EvpKeySigner::FromPem(ci_key_pem));
+  return WriteTlsChain(ci_der, *ci_signer, "localhost", public_key, chain_file);
 }
 
 }  // namespace smdp::http::internal

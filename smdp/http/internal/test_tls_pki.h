@@ -5,11 +5,15 @@
 
 #include <string>
 
+#include "absl/status/status.h"
+#include "smdp/pki/certificate_builder.h"
+
 namespace smdp::http::internal {
 
 struct TestTlsPki {
-  // A test CI (PEM).
+  // A test CI (PEM) and its private key (PEM).
   std::string ci_pem_file;
+  std::string ci_key_file;
   // CERT.DP.TLS for "localhost" and 127.0.0.1 issued by the CI, then the CI
   // (PEM), and its private key (PEM).
   std::string server_chain_file;
@@ -26,6 +30,12 @@ struct TestTlsPki {
 
 // The process-wide test PKI; aborts the test binary if it cannot be made.
 const TestTlsPki& GetTestTlsPki();
+
+// Writes to `chain_file` a CERT.DP.TLS for "localhost" and 127.0.0.1 with
+// `public_key` (e.g. a key generated in an HSM), issued by the test CI,
+// followed by the CI (PEM): a server chain for that key.
+[[nodiscard]] absl::Status WriteTestServerChain(
+    const pki::SubjectPublicKey& public_key, const std::string& chain_file);
 
 }  // namespace smdp::http::internal
 
