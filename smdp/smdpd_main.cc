@@ -26,6 +26,8 @@ ABSL_FLAG(std::string, config, "",
 ABSL_FLAG(std::string, data_dir, "", "Overrides the config's data_dir.");
 ABSL_FLAG(std::string, grpc_listen, "",
           "Overrides the config's grpc_listen (host:port, port 0 = any).");
+ABSL_FLAG(std::string, es9_https_listen, "",
+          "Overrides the config's es9_https_listen (host:port or \"off\").");
 
 namespace {
 
@@ -64,6 +66,9 @@ int main(int argc, char** argv) {
   if (!absl::GetFlag(FLAGS_grpc_listen).empty()) {
     config.set_grpc_listen(absl::GetFlag(FLAGS_grpc_listen));
   }
+  if (!absl::GetFlag(FLAGS_es9_https_listen).empty()) {
+    config.set_es9_https_listen(absl::GetFlag(FLAGS_es9_https_listen));
+  }
   smdp::ApplyDefaults(config, /*from_file=*/!path.empty());
   if (absl::Status s = smdp::ValidateConfig(config); !s.ok()) {
     return Fail(2, s.message());
@@ -76,6 +81,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> identities;
   for (const auto& id : (*server)->identities()) identities.push_back(id.name);
   std::cout << "smdpd: serving grpc=" << (*server)->grpc_address()
+            << " es9_https="
+            << ((*server)->es9_https_address().empty()
+                    ? "off"
+                    : (*server)->es9_https_address())
             << " smdp_address=" << config.smdp_address()
             << " identities=" << absl::StrJoin(identities, ",")
             << " crypto=" << (*server)->crypto_description()

@@ -21,6 +21,8 @@
 #include "smdp/config/config.h"
 #include "smdp/download/download_service.h"
 #include "smdp/grpc/es9plus_service.h"
+#include "smdp/http/es9plus_binding.h"
+#include "smdp/http/gsma_http_server.h"
 #include "smdp/pki/dev_pki.h"
 #include "smdp/server/dev_environment.h"
 #include "util/file_util.h"
@@ -95,6 +97,8 @@ struct SmdpServer::State {
   std::unique_ptr<AdminService> admin;
   std::unique_ptr<download::DownloadService> download;
   std::unique_ptr<Es9PlusGrpcService> es9_grpc;
+  std::unique_ptr<http::GsmaHttpServer> es9_https;
+  std::string es9_https_address;
   // Expired-session clean-up, every 30 s until shutdown.
   std::thread cleaner;
   absl::Mutex cleaner_mu;
@@ -179,6 +183,46 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
       config.grpc_listen().substr(0, config.grpc_listen().rfind(':'));
   state->grpc_address = absl::StrCat(host, ":", port);
 
+  // ES9+ in the GSMA HTTPS binding, with CERT.DP.TLS whose key stays in the
+  // HSM.
+  if (config.es9_https_listen() != "off") {
+    const config::Identity* tls = nullptr;
+    const SmdpIdentity* tls_identity = nullptr;
+    for (size_t i = 0; i < identity_configs.size(); ++i) {
+      const SmdpIdentity& id = state->identities[i];
+      bool wanted = config.tls_identity().empty()
+                        ? id.dptls_key != nullptr
+                        : id.name == config.tls_identity();
+      if (wanted) {
+        tls = &identity_configs[i];
+        tls_identity = &id;
+        break;
+      }
+    }
+    if (tls_identity == nullptr || tls_identity->dptls_key == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "es9_https_listen is set but no identity",
+          config.tls_identity().empty()
+              ? " has a dptls_cert_file and dptls_key"
+              : absl::StrCat(" named '", config.tls_identity(),
+                             "' has a dptls_cert_file and dptls_key"),
+          " (or set es9_https_listen: \"off\")"));
+    }
+    http::GsmaHttpServerOptions https;
+    https.listen_address = config.es9_https_listen();
+    https.certificate_chain_files = {tls->dptls_cert_file()};
+    https.private_key = tls_identity->dptls_key;
+    https.worker_threads = static_cast<int>(config.worker_threads());
+    ASSIGN_OR_RETURN(state->es9_https, http::GsmaHttpServer::Create(https));
+    RETURN_IF_ERROR(
+        http::AddEs9PlusHandlers(*state->es9_https, *state->download));
+    RETURN_IF_ERROR(state->es9_https->Start());
+    std::string https_host = config.es9_https_listen().substr(
+        0, config.es9_https_listen().rfind(':'));
+    state->es9_https_address =
+        absl::StrCat(https_host, ":", state->es9_https->port());
+  }
+
   State* raw = state.get();
   state->cleaner = std::thread([raw] {
     absl::MutexLock lock(&raw->cleaner_mu);
@@ -206,6 +250,10 @@ const std::string& SmdpServer::grpc_address() const {
   return state_->grpc_address;
 }
 
+const std::string& SmdpServer::es9_https_address() const {
+  return state_->es9_https_address;
+}
+
 const std::vector<SmdpIdentity>& SmdpServer::identities() const {
   return state_->identities;
 }
@@ -217,6 +265,7 @@ std::string SmdpServer::crypto_description() const {
 void SmdpServer::Shutdown(absl::Duration grace) {
   if (state_->shut_down) return;
   state_->shut_down = true;
+  if (state_->es9_https != nullptr) state_->es9_https->Shutdown(grace);
   state_->grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   state_->grpc_server->Wait();
   {
@@ -224,6 +273,7 @@ void SmdpServer::Shutdown(absl::Duration grace) {
     state_->stopping = true;
   }
   if (state_->cleaner.joinable()) state_->cleaner.join();
+  state_->es9_https.reset();
   state_->es9_grpc.reset();
   state_->download.reset();
   state_->admin.reset();

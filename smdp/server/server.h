@@ -41,6 +41,8 @@ class SmdpServer {
 
   // The bound gRPC address, with the actual port ("127.0.0.1:9443").
   const std::string& grpc_address() const;
+  // The bound ES9+ HTTPS address; empty when es9_https_listen is "off".
+  const std::string& es9_https_address() const;
   const std::vector<SmdpIdentity>& identities() const;
   std::string crypto_description() const;
 

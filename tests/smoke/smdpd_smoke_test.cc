@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "profiles/preparation/test_subscribers.h"
 #include "profiles/saip/template_builder.h"
+#include "smdp/http/gsma_http_client.h"
 #include "tests/testing/subprocess.h"
 #include "util/file_util.h"
 
@@ -40,6 +41,9 @@ SubprocessOptions InDir(const std::string& dir) {
   return options;
 }
 
+// The ES9+ HTTPS address of the last StartAndGetAddress().
+std::string last_https_address;
+
 // Starts smdpd and returns its gRPC address from the start-up line.
 std::string StartAndGetAddress(Subprocess& server) {
   EXPECT_TRUE(server.Start().ok());
@@ -50,6 +54,9 @@ std::string StartAndGetAddress(Subprocess& server) {
   std::string address;
   for (absl::string_view word : absl::StrSplit(*line, ' ')) {
     if (absl::ConsumePrefix(&word, "grpc=")) address = std::string(word);
+    if (absl::ConsumePrefix(&word, "es9_https=")) {
+      last_https_address = std::string(word);
+    }
   }
   return address;
 }
@@ -74,7 +81,9 @@ TEST(SmdpdSmokeTest, FreshDirectoryComesUpHealthyAndRestarts) {
   std::string ctl = RunfilePath("smdp/smdpctl");
   std::string first_dpauth;
   for (int run = 0; run < 2; ++run) {
-    Subprocess server({smdpd, "--grpc_listen=127.0.0.1:0"}, InDir(dir));
+    Subprocess server(
+        {smdpd, "--grpc_listen=127.0.0.1:0", "--es9_https_listen=127.0.0.1:0"},
+        InDir(dir));
     std::string address = StartAndGetAddress(server);
     ASSERT_FALSE(address.empty()) << server.stderr_text();
     EXPECT_EQ(Health(address), grpc::health::v1::HealthCheckResponse::SERVING);
@@ -90,6 +99,25 @@ TEST(SmdpdSmokeTest, FreshDirectoryComesUpHealthyAndRestarts) {
         << err;
     EXPECT_THAT(out, HasSubstr("smdp_address: localhost"));
     EXPECT_THAT(out, HasSubstr("identities: nist, brp"));
+
+    // ES9+ over the GSMA HTTPS binding, with CERT.DP.TLS whose key is in
+    // the token, trusted through the dev CI: a wrong SM-DP+ address is
+    // refused with 8.8.1/3.8.
+    http::GsmaHttpClientOptions tls;
+    tls.trust_anchor_files = {dir + "/smdp-data/pki/nist/ci.pem"};
+    auto client = http::GsmaHttpClient::Create(tls);
+    ASSERT_TRUE(client.ok()) << client.status();
+    std::string port =
+        last_https_address.substr(last_https_address.rfind(':') + 1);
+    auto answer = (*client)->Post(
+        absl::StrCat("https://localhost:", port,
+                     "/gsma/rsp2/es9plus/initiateAuthentication"),
+        R"({"euiccChallenge":"AAECAwQFBgcICQoLDA0ODw==",)"
+        R"("euiccInfo1":"vyAA","smdpAddress":"other.example.com"})");
+    ASSERT_TRUE(answer.ok()) << answer.status();
+    EXPECT_EQ(answer->status, 200);
+    EXPECT_THAT(answer->body, HasSubstr(R"("subjectCode":"8.8.1")"));
+    EXPECT_THAT(answer->body, HasSubstr(R"("reasonCode":"3.8")"));
 
     server.Signal(SIGTERM);
     EXPECT_EQ(server.Wait(absl::Seconds(30)), 0) << server.stderr_text();
@@ -142,7 +170,8 @@ TEST(SmdpdSmokeTest, WrongPinFailsWithOneClearLine) {
   options.unset_env = {"SOFTHSM2_CONF"};
   options.env["SMDP_HSM_PIN"] = "000000";
   int code =
-      Subprocess::Run({RunfilePath("smdp/smdpd"), "--grpc_listen=127.0.0.1:0"},
+      Subprocess::Run({RunfilePath("smdp/smdpd"), "--grpc_listen=127.0.0.1:0",
+                       "--es9_https_listen=127.0.0.1:0"},
                       options, &out, &err);
   EXPECT_EQ(code, 1);
   EXPECT_THAT(err, HasSubstr("PIN"));
@@ -160,7 +189,8 @@ TEST(SmdpdSmokeTest, ImportListAndShowProfiles) {
   ASSERT_TRUE(WriteFileAtomically(dir + "/subscribers.csv",
                                   profiles::preparation::testing::TestCsv(250))
                   .ok());
-  Subprocess server({RunfilePath("smdp/smdpd"), "--grpc_listen=127.0.0.1:0"},
+  Subprocess server({RunfilePath("smdp/smdpd"), "--grpc_listen=127.0.0.1:0",
+                     "--es9_https_listen=127.0.0.1:0"},
                     InDir(dir));
   std::string address = StartAndGetAddress(server);
   ASSERT_FALSE(address.empty()) << server.stderr_text();
