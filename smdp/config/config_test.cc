@@ -111,6 +111,19 @@ TEST(ConfigTest, JsonAndTextprotoFilesLoad) {
             absl::StatusCode::kNotFound);
 }
 
+// The example shipped for operators must stay valid.
+TEST(ConfigTest, DeployExampleIsValid) {
+  std::string path = std::string(getenv("TEST_SRCDIR")) + "/" +
+                     getenv("TEST_WORKSPACE") +
+                     "/deploy/smdpd.example.textproto";
+  auto config = LoadConfigFile(path);
+  ASSERT_TRUE(config.ok()) << config.status();
+  ApplyDefaults(*config, /*from_file=*/true);
+  EXPECT_TRUE(ValidateConfig(*config).ok()) << ValidateConfig(*config);
+  EXPECT_FALSE(config->dev_mode());
+  EXPECT_EQ(config->identities_size(), 1);
+}
+
 TEST(ConfigTest, HostPort) {
   std::string host;
   int port = -1;
