@@ -4,6 +4,9 @@
 //       Makes the development PKI (test CI, DPauth/DPpb/DPtls, EUM, eUICC,
 //       both curves) with the SM-DP+ keys generated inside the HSM, exactly
 //       as smdpd's dev mode does on first run. Idempotent.
+//   smdpctl keys import --label=L --key_file=KEY.pem [--config=FILE]
+//       Stores an existing private key (an operator's, or the SGP.26 test
+//       keys) in the HSM, sensitive and non-extractable, for identities.
 //   smdpctl health [--addr=HOST:PORT]    gRPC health of a running smdpd
 //   smdpctl info [--addr=HOST:PORT]      address, version, identities
 //   smdpctl profiles import --batch=ID --operator_id=OP --type=TYPE
@@ -19,6 +22,7 @@
 //
 // Errors print one line on stderr; exit code 1 (2 for usage errors).
 #include <grpcpp/grpcpp.h>
+#include <openssl/crypto.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,6 +44,7 @@
 #include "smdp/server/dev_environment.h"
 #include "smdp/server/server.h"
 #include "util/file_util.h"
+#include "util/status_macros.h"
 
 ABSL_FLAG(std::string, config, "", "smdpd config file (pki init).");
 ABSL_FLAG(std::string, data_dir, "", "Overrides the config's data_dir.");
@@ -60,11 +65,14 @@ ABSL_FLAG(std::vector<std::string>, ppr, {}, "Policy rules: ppr1,ppr2.");
 ABSL_FLAG(std::string, state, "", "State filter (profiles list).");
 ABSL_FLAG(int, page_size, 100, "Profiles per page (profiles list).");
 ABSL_FLAG(bool, all, false, "List every page (profiles list).");
+ABSL_FLAG(std::string, label, "", "Key label in the HSM (keys import).");
+ABSL_FLAG(std::string, key_file, "", "Private key, PEM or DER (keys import).");
 
 namespace {
 
 constexpr char kUsage[] =
     "usage: smdpctl pki init [--config=FILE] [--data_dir=DIR]\n"
+    "       smdpctl keys import --label=L --key_file=KEY.pem [--config=FILE]\n"
     "       smdpctl health [--addr=HOST:PORT]\n"
     "       smdpctl info [--addr=HOST:PORT]\n"
     "       smdpctl profiles import --batch=ID --operator_id=OP --type=T "
@@ -80,30 +88,32 @@ int Fail(int code, absl::string_view message) {
   return code;
 }
 
-int PkiInit() {
-  smdp::config::ServerConfig config;
+// The HSM of the config (or of dev mode), opened as smdpd opens it. In dev
+// mode the SoftHSM token is made first if needed.
+absl::StatusOr<std::unique_ptr<smdp::hsm::CryptoProvider>> OpenHsm(
+    smdp::config::ServerConfig& config, bool force_dev_mode) {
   std::string path = absl::GetFlag(FLAGS_config);
   if (!path.empty()) {
-    auto loaded = smdp::LoadConfigFile(path);
-    if (!loaded.ok()) return Fail(2, loaded.status().message());
-    config = *std::move(loaded);
+    ASSIGN_OR_RETURN(config, smdp::LoadConfigFile(path));
   }
   if (!absl::GetFlag(FLAGS_data_dir).empty()) {
     config.set_data_dir(absl::GetFlag(FLAGS_data_dir));
   }
-  // `pki init` is an explicit request for the development PKI.
-  config.set_dev_mode(true);
+  if (force_dev_mode) config.set_dev_mode(true);
   smdp::ApplyDefaults(config, /*from_file=*/!path.empty());
-  if (absl::Status s = smdp::ValidateConfig(config); !s.ok()) {
-    return Fail(2, s.message());
-  }
-  if (absl::Status s = smdp::MakeDirs(config.data_dir(), 0700); !s.ok()) {
-    return Fail(1, s.message());
-  }
-  if (absl::Status s = smdp::PrepareDevHsm(config); !s.ok()) {
-    return Fail(1, s.message());
-  }
-  auto provider = smdp::OpenCryptoProvider(config);
+  // A config without identities yet is fine for key management.
+  smdp::config::ServerConfig check = config;
+  if (check.identities().empty()) check.set_dev_mode(true);
+  RETURN_IF_ERROR(smdp::ValidateConfig(check));
+  RETURN_IF_ERROR(smdp::MakeDirs(config.data_dir(), 0700));
+  RETURN_IF_ERROR(smdp::PrepareDevHsm(config));
+  return smdp::OpenCryptoProvider(config);
+}
+
+int PkiInit() {
+  smdp::config::ServerConfig config;
+  // `pki init` is an explicit request for the development PKI.
+  auto provider = OpenHsm(config, /*force_dev_mode=*/true);
   if (!provider.ok()) return Fail(1, provider.status().message());
   smdp::pki::DevPkiOptions options;
   options.dir = absl::StrCat(config.data_dir(), "/pki");
@@ -113,6 +123,32 @@ int PkiInit() {
   if (!pki.ok()) return Fail(1, pki.status().message());
   std::cout << "dev PKI in " << options.dir << " (SM-DP+ keys in "
             << (*provider)->Describe() << ")" << std::endl;
+  return 0;
+}
+
+// Stores an existing private key (PEM or DER: an operator's key, or the
+// SGP.26 test keys) in the HSM as a sensitive, non-extractable key.
+int KeysImport() {
+  std::string label = absl::GetFlag(FLAGS_label);
+  std::string file = absl::GetFlag(FLAGS_key_file);
+  if (label.empty() || file.empty()) {
+    return Fail(2, "keys import needs --label and --key_file");
+  }
+  auto key_data = smdp::ReadFile(file, 64 << 10);
+  if (!key_data.ok()) return Fail(1, key_data.status().message());
+  smdp::config::ServerConfig config;
+  auto provider = OpenHsm(config, /*force_dev_mode=*/false);
+  if (!provider.ok()) return Fail(1, provider.status().message());
+  auto key = (*provider)->ImportSigningKey(label, *key_data);
+  OPENSSL_cleanse(key_data->data(), key_data->size());
+  if (!key.ok()) {
+    return Fail(1, absl::StrCat("key ", label, ": ", key.status().message()));
+  }
+  std::cout << "imported " << label << " ("
+            << smdp::hsm::CurveName((*key)->curve()) << ") into "
+            << (*provider)->Describe()
+            << "; delete the key file if the HSM is now its only home"
+            << std::endl;
   return 0;
 }
 
@@ -351,6 +387,7 @@ int main(int argc, char** argv) {
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   std::vector<std::string> words(args.begin() + 1, args.end());
   if (words == std::vector<std::string>{"pki", "init"}) return PkiInit();
+  if (words == std::vector<std::string>{"keys", "import"}) return KeysImport();
   if (words == std::vector<std::string>{"health"}) return Health();
   if (words == std::vector<std::string>{"info"}) return Info();
   if (words.size() >= 2 && words[0] == "profiles") {

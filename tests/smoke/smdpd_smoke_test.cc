@@ -179,6 +179,30 @@ TEST(SmdpdSmokeTest, WrongPinFailsWithOneClearLine) {
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
 }
 
+// An operator's existing key (here the public SGP.26 DPauth key) goes into
+// the HSM with smdpctl; importing the same label twice is refused.
+TEST(SmdpdSmokeTest, KeysImport) {
+  const char* sgp26 = getenv("SMDP_SGP26_DIR");
+  if (sgp26 == nullptr || !FileExists(std::string(sgp26) + "/DPauth")) {
+    GTEST_SKIP() << "SMDP_SGP26_DIR is not set";
+  }
+  std::string dir = FreshDir("keys");
+  std::string key =
+      std::string(sgp26) + "/DPauth/SK_S_SM_DPauth_ECDSA_NIST.pem";
+  std::vector<std::string> import = {RunfilePath("smdp/smdpctl"), "keys",
+                                     "import", "--label=sgp26-dpauth-nist",
+                                     "--key_file=" + key};
+  std::string out, err;
+  ASSERT_EQ(Subprocess::Run(import, InDir(dir), &out, &err), 0) << err;
+  EXPECT_THAT(out, HasSubstr("imported sgp26-dpauth-nist (NIST P-256)"));
+  EXPECT_EQ(Subprocess::Run(import, InDir(dir), &out, &err), 1);
+  EXPECT_THAT(err, HasSubstr("sgp26-dpauth-nist"));
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_EQ(Subprocess::Run({RunfilePath("smdp/smdpctl"), "keys", "import"},
+                            InDir(dir), &out, &err),
+            2);
+}
+
 // The operator's import path: a SAIP template and a vendor file through
 // smdpctl into the running server, then list and show.
 TEST(SmdpdSmokeTest, ImportListAndShowProfiles) {
