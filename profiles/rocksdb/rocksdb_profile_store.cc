@@ -1355,8 +1355,8 @@ RocksDbProfileStore::LeaseOutbox(absl::Time now, size_t limit,
   return leased;
 }
 
-absl::Status RocksDbProfileStore::AckOutbox(uint64_t id) {
-  absl::MutexLock lock(&outbox_mu_);
+absl::StatusOr<store::OutboxEntry> RocksDbProfileStore::ReadOutboxEntry(
+    uint64_t id) {
   std::string value;
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), cf_->outbox, ik::OutboxKey(id), &value);
@@ -1364,8 +1364,12 @@ absl::Status RocksDbProfileStore::AckOutbox(uint64_t id) {
     return absl::NotFoundError(absl::StrCat("no outbox entry ", id));
   }
   RETURN_IF_ERROR(FromRocks(s, "read outbox entry", options_.path));
-  ASSIGN_OR_RETURN(store::OutboxEntry entry,
-                   Parse<store::OutboxEntry>(value, "outbox entry"));
+  return Parse<store::OutboxEntry>(value, "outbox entry");
+}
+
+absl::Status RocksDbProfileStore::AckOutbox(uint64_t id) {
+  absl::MutexLock lock(&outbox_mu_);
+  ASSIGN_OR_RETURN(store::OutboxEntry entry, ReadOutboxEntry(id));
   rocksdb::WriteBatch wb;
   wb.Delete(cf_->outbox, ik::OutboxKey(id));
   wb.Delete(cf_->outbox, ik::OutboxDueKey(entry.next_attempt_at_ms(), id));
@@ -1375,15 +1379,7 @@ absl::Status RocksDbProfileStore::AckOutbox(uint64_t id) {
 absl::Status RocksDbProfileStore::RetryOutbox(uint64_t id,
                                               absl::Time next_attempt) {
   absl::MutexLock lock(&outbox_mu_);
-  std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), cf_->outbox, ik::OutboxKey(id), &value);
-  if (s.IsNotFound()) {
-    return absl::NotFoundError(absl::StrCat("no outbox entry ", id));
-  }
-  RETURN_IF_ERROR(FromRocks(s, "read outbox entry", options_.path));
-  ASSIGN_OR_RETURN(store::OutboxEntry entry,
-                   Parse<store::OutboxEntry>(value, "outbox entry"));
+  ASSIGN_OR_RETURN(store::OutboxEntry entry, ReadOutboxEntry(id));
   rocksdb::WriteBatch wb;
   wb.Delete(cf_->outbox, ik::OutboxDueKey(entry.next_attempt_at_ms(), id));
   entry.set_attempts(entry.attempts() + 1);

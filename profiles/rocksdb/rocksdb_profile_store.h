@@ -233,6 +233,11 @@ class RocksDbProfileStore : public ProfileStore {
   // Serialises LeaseOutbox, AckOutbox and RetryOutbox.
   absl::Mutex outbox_mu_;
 
+  // The outbox entry `id`; NotFound when there is none. Called with
+  // outbox_mu_ held.
+  absl::StatusOr<store::OutboxEntry> ReadOutboxEntry(uint64_t id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(outbox_mu_);
+
   // Batches known COMPLETE (a final state): saves a read per profile read.
   absl::Mutex visible_mu_;
   absl::flat_hash_set<std::string> complete_batches_

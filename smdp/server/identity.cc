@@ -74,6 +74,20 @@ absl::StatusOr<std::shared_ptr<const hsm::SigningKey>> LoadMatchingKey(
 
 }  // namespace
 
+config::Identity DevPkiIdentityConfig(absl::string_view name,
+                                      const pki::DevPkiCurve& curve) {
+  config::Identity id;
+  id.set_name(std::string(name));
+  id.set_ci_cert_file(curve.ci.der);
+  id.set_dpauth_cert_file(curve.dpauth.der);
+  id.set_dppb_cert_file(curve.dppb.der);
+  id.set_dptls_cert_file(curve.dptls.der);
+  id.set_dpauth_key(curve.dpauth_key);
+  id.set_dppb_key(curve.dppb_key);
+  id.set_dptls_key(curve.dptls_key);
+  return id;
+}
+
 absl::StatusOr<std::string> CertificateToDer(absl::string_view data) {
   ASSIGN_OR_RETURN(X509Ptr cert, ParseCertificate(data));
   unsigned char* out = nullptr;

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "api/config.pb.h"
 #include "hsm/crypto_provider.h"
+#include "smdp/pki/dev_pki.h"
 
 namespace smdp {
 
@@ -27,6 +28,11 @@ struct SmdpIdentity {
   std::shared_ptr<const hsm::SigningKey> dppb_key;
   std::shared_ptr<const hsm::SigningKey> dptls_key;  // Null when not set.
 };
+
+// The identity config of one curve of the dev PKI: its certificate files
+// and the labels of its keys in the provider.
+config::Identity DevPkiIdentityConfig(absl::string_view name,
+                                      const pki::DevPkiCurve& curve);
 
 // Reads the certificate files (PEM or DER) and loads the keys of `config`
 // through `provider`. Each key must be the private key of its certificate

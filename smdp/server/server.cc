@@ -41,20 +41,8 @@ absl::StatusOr<std::vector<config::Identity>> DevIdentities(
   options.smdp_address = config.smdp_address();
   options.smdp_oid = config.smdp_oid();
   ASSIGN_OR_RETURN(pki::DevPki dev, pki::EnsureDevPki(options, provider));
-  std::vector<config::Identity> identities;
-  for (const auto& [name, curve] :
-       {std::pair{"nist", &dev.nist}, std::pair{"brp", &dev.brp}}) {
-    config::Identity& id = identities.emplace_back();
-    id.set_name(name);
-    id.set_ci_cert_file(curve->ci.der);
-    id.set_dpauth_cert_file(curve->dpauth.der);
-    id.set_dppb_cert_file(curve->dppb.der);
-    id.set_dptls_cert_file(curve->dptls.der);
-    id.set_dpauth_key(curve->dpauth_key);
-    id.set_dppb_key(curve->dppb_key);
-    id.set_dptls_key(curve->dptls_key);
-  }
-  return identities;
+  return std::vector<config::Identity>{DevPkiIdentityConfig("nist", dev.nist),
+                                       DevPkiIdentityConfig("brp", dev.brp)};
 }
 
 }  // namespace

@@ -184,14 +184,8 @@ absl::Status SetUpWorld() {
   ASSIGN_OR_RETURN(w.dev, pki::EnsureDevPki(pki_options, *w.provider));
   std::vector<SmdpIdentity> identities;
   std::vector<std::string> cis;
-  for (const pki::DevPkiCurve* c : {&w.dev.nist, &w.dev.brp}) {
-    config::Identity id;
-    id.set_name(c == &w.dev.nist ? "nist" : "brp");
-    id.set_ci_cert_file(c->ci.der);
-    id.set_dpauth_cert_file(c->dpauth.der);
-    id.set_dppb_cert_file(c->dppb.der);
-    id.set_dpauth_key(c->dpauth_key);
-    id.set_dppb_key(c->dppb_key);
+  for (const config::Identity& id : {DevPkiIdentityConfig("nist", w.dev.nist),
+                                     DevPkiIdentityConfig("brp", w.dev.brp)}) {
     ASSIGN_OR_RETURN(SmdpIdentity identity, LoadIdentity(id, *w.provider));
     cis.push_back(identity.ci_cert);
     identities.push_back(std::move(identity));
