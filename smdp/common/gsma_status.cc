@@ -79,7 +79,8 @@ constexpr GsmaCode kTable[] = {
     {"IccidUnavailable", "8.2.1", "3.3", "Profile ICCID - Already in use",
      Code::kFailedPrecondition},
     {"ProfileNotReleasable", "8.2.1", "3.5",
-     "Profile ICCID - Invalid transition: the profile cannot be released",
+     "Profile ICCID - Invalid transition: not possible in the profile's "
+     "state",
      Code::kFailedPrecondition},
     {"IccidUnknown", "8.2.1", "3.9", "Profile ICCID - Unknown",
      Code::kNotFound},
@@ -103,13 +104,21 @@ constexpr GsmaCode kTable[] = {
     {"SmdsInaccessible", "8.9", "5.1", "SM-DS - Inaccessible",
      Code::kUnavailable},
     // ---- Generic ----
-    {"MalformedRequest", "1.2.1", "2.1",
-     "Request - Invalid: the body is not a JSON object",
+    {"MalformedRequest", "1.6", "2.1",
+     "Function - Invalid: an input is not in the expected format",
      Code::kInvalidArgument},
+    {"MandatoryElementMissing", "1.6", "2.2",
+     "Function - Mandatory element missing", Code::kInvalidArgument},
+    {"ConditionalElementMissing", "1.6", "2.3",
+     "Function - Conditional element missing", Code::kInvalidArgument},
+    {"FunctionRequesterUnknown", "1.1", "1.1",
+     "Function requester - Unknown", Code::kUnauthenticated},
+    {"FunctionRequesterNotAllowed", "1.1", "1.2",
+     "Function requester - Not allowed", Code::kPermissionDenied},
 };
 
 constexpr size_t kCount = sizeof(kTable) / sizeof(kTable[0]);
-static_assert(static_cast<size_t>(GsmaError::kMalformedRequest) + 1 == kCount,
+static_assert(static_cast<size_t>(GsmaError::kFunctionRequesterNotAllowed) + 1 == kCount,
               "kTable must have one entry per GsmaError, in enum order");
 
 constexpr std::array<GsmaError, kCount> MakeAll() {

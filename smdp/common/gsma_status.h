@@ -25,6 +25,10 @@
 // time to live expired, 5.1 inaccessible, 6.1 verification failed, 6.3
 // expired, 6.4 maximum number of retries exceeded.
 //
+// Generic codes (SGP.22 "common status codes"): subject 1.1 function
+// requester, 1.6 function; reason 1.1 unknown, 1.2 not allowed, 2.1 invalid,
+// 2.2 mandatory element missing, 2.3 conditional element missing.
+//
 // Where SGP.22 and open implementations disagree, the table follows
 // ../shared/DESIGN.md ("Error answers"). Notably, an EID outside the EUM's
 // permitted range is kEuiccCertificateInvalid (8.1.3/6.1), as SGP.22 v2.x
@@ -75,7 +79,7 @@ enum class GsmaError {
   kEidAlreadyBound,         // 8.1.1 / 3.1  another EID already bound
   kIccidNotAllowed,         // 8.2.1 / 1.2
   kIccidUnavailable,        // 8.2.1 / 3.3  ICCID not available
-  kProfileNotReleasable,    // 8.2.1 / 3.5  cannot be released (state)
+  kProfileNotReleasable,    // 8.2.1 / 3.5  invalid transition (state)
   kIccidUnknown,            // 8.2.1 / 3.9
   kProfileTypeNotAllowed,   // 8.2.5 / 1.2
   kProfileTypeUnavailable,  // 8.2.5 / 3.7  no more profiles of this type
@@ -85,12 +89,19 @@ enum class GsmaError {
   kMatchingIdConflict,      // 8.2.6 / 3.3  matchingId already in use
   kSmdsExecutionError,      // 8.9 / 4.2
   kSmdsInaccessible,        // 8.9 / 5.1
-  // ---- Generic (the HTTP/JSON binding, before any function runs) ----
-  // The request body is not a JSON object (malformed JSON, an array, ...).
-  // SGP.22's generic codes: subject 1.2.1 (the function's input data as the
-  // function provider receives it), reason 2.1 (Invalid). Not checked against
-  // the SGP.22 text available here: revisit with the spec in hand.
-  kMalformedRequest,  // 1.2.1 / 2.1
+  // ---- Generic (SGP.22 common status codes) ----
+  // An input is invalid: a body that is not a JSON object, or a field of the
+  // wrong format (the message names it). 1.6 "Function", 2.1 "Invalid".
+  kMalformedRequest,  // 1.6 / 2.1
+  // A mandatory input is missing (the message names it).
+  kMandatoryElementMissing,  // 1.6 / 2.2
+  // A conditional input is missing (e.g. neither iccid nor profileType).
+  kConditionalElementMissing,  // 1.6 / 2.3
+  // The caller is not known (no or unknown client certificate, requester
+  // identifier).
+  kFunctionRequesterUnknown,  // 1.1 / 1.1
+  // The caller is known but may not call this function.
+  kFunctionRequesterNotAllowed,  // 1.1 / 1.2
 };
 
 // The table entry of a GsmaError.

@@ -75,7 +75,11 @@ TEST(GsmaStatusTest, CodesMatchTheDesign) {
       {GsmaError::kMatchingIdConflict, "8.2.6", "3.3"},
       {GsmaError::kSmdsExecutionError, "8.9", "4.2"},
       {GsmaError::kSmdsInaccessible, "8.9", "5.1"},
-      {GsmaError::kMalformedRequest, "1.2.1", "2.1"},
+      {GsmaError::kMalformedRequest, "1.6", "2.1"},
+      {GsmaError::kMandatoryElementMissing, "1.6", "2.2"},
+      {GsmaError::kConditionalElementMissing, "1.6", "2.3"},
+      {GsmaError::kFunctionRequesterUnknown, "1.1", "1.1"},
+      {GsmaError::kFunctionRequesterNotAllowed, "1.1", "1.2"},
   };
   EXPECT_EQ(std::size(kExpected), AllGsmaErrors().size());
   for (const auto& e : kExpected) {

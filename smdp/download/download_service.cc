@@ -1,5 +1,7 @@
 #include "smdp/download/download_service.h"
 
+#include "api/es2plus.pb.h"
+
 #include <algorithm>
 #include <optional>
 #include <utility>
@@ -74,33 +76,44 @@ std::string Actor(absl::string_view eid) {
   return eid.empty() ? "euicc" : absl::StrCat("euicc:", eid);
 }
 
-// The JSON details of a callback.
-std::string CallbackPayload(absl::string_view transaction_id,
-                            const absl::Status& status,
-                            absl::string_view detail = {}) {
-  std::string out =
-      absl::StrCat("{\"transactionId\":\"", ToHex(transaction_id), "\"");
-  if (std::optional<GsmaError> e = GetGsmaError(status)) {
-    const GsmaCode& code = GetGsmaCode(*e);
-    absl::StrAppend(&out, ",\"subjectCode\":\"", code.subject_code,
-                    "\",\"reasonCode\":\"", code.reason_code, "\"");
-  }
-  if (!detail.empty()) {
-    absl::StrAppend(&out, ",\"detail\":\"", absl::CEscape(detail), "\"");
-  }
-  out += "}";
-  return out;
-}
-
+// An operator callback (ES2+ HandleDownloadProgressInfo) for the outbox. The
+// payload is the request itself, serialized, without the header, iccid and
+// profileType: the sender fills those when it sends (smdp/order). A failure
+// without a GSMA code of its own (an installation error the eUICC reports, a
+// cancelled session) is 8.1/4.2 "eUICC - Execution error", with the detail
+// as the message. The transactionId is not part of the ES2+ callback: the
+// audit entry of the same change keeps it.
 store::OutboxEntry Callback(uint32_t point, absl::string_view eid,
-                            absl::string_view transaction_id,
-                            const absl::Status& status,
-                            absl::string_view detail = {}) {
+                            const absl::Status& status, absl::Time now,
+                            absl::string_view detail = {},
+                            absl::string_view result_data = {}) {
+  es2plus::HandleDownloadProgressInfoRequest info;
+  info.set_eid(std::string(eid));
+  info.set_timestamp(
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", now, absl::UTCTimeZone()));
+  info.set_notification_point_id(static_cast<int32_t>(point));
+  es9plus::FunctionExecutionStatus& fes =
+      *info.mutable_notification_point_status();
+  fes.set_status(std::string(status.ok() ? kExecutedSuccess : kFailed));
+  if (!status.ok()) {
+    es9plus::StatusCodeData& code = *fes.mutable_status_code_data();
+    if (std::optional<GsmaError> e = GetGsmaError(status)) {
+      const GsmaCode& c = GetGsmaCode(*e);
+      code.set_subject_code(std::string(c.subject_code));
+      code.set_reason_code(std::string(c.reason_code));
+    } else {
+      code.set_subject_code("8.1");
+      code.set_reason_code("4.2");
+    }
+    const absl::string_view message = detail.empty() ? status.message() : detail;
+    code.set_message(std::string(message));
+  }
+  info.set_result_data(std::string(result_data));
   store::OutboxEntry entry;
   entry.set_notification_point_id(point);
   entry.set_eid(std::string(eid));
-  entry.set_status(std::string(status.ok() ? kExecutedSuccess : kFailed));
-  entry.set_payload(CallbackPayload(transaction_id, status, detail));
+  entry.set_status(fes.status());
+  entry.set_payload(info.SerializeAsString());
   return entry;
 }
 
@@ -199,40 +212,15 @@ bool IsCancelGiveBack(rsp::CancelSessionReason reason) {
 
 }  // namespace
 
-bool FillResponseHeader(const absl::Status& status,
-                        es9plus::ResponseHeader& header) {
-  es9plus::FunctionExecutionStatus* fes =
-      header.mutable_function_execution_status();
-  if (status.ok()) {
-    fes->set_status(std::string(kExecutedSuccess));
-    fes->clear_status_code_data();
-    return true;
-  }
-  std::optional<GsmaError> error = GetGsmaError(status);
-  if (!error.has_value()) return false;
-  const GsmaCode& code = GetGsmaCode(*error);
-  fes->set_status(std::string(kFailed));
-  es9plus::StatusCodeData* data = fes->mutable_status_code_data();
-  data->set_subject_code(std::string(code.subject_code));
-  data->set_reason_code(std::string(code.reason_code));
-  data->set_message(std::string(status.message()));
-  return true;
-}
-
 namespace {
 
-// The public answer: `response` on success, a Failed header for a GSMA
-// error, the status itself otherwise.
+// The public answer (function_status.h), logging refusals.
 template <typename Response>
 absl::StatusOr<Response> Answer(const absl::Status& status, Response response) {
-  if (status.ok()) {
-    FillResponseHeader(status, *response.mutable_header());
-    return response;
+  if (!status.ok() && GetGsmaError(status).has_value()) {
+    LogInfo("ES9+ failed: ", status.message());
   }
-  Response failed;
-  if (!FillResponseHeader(status, *failed.mutable_header())) return status;
-  LogInfo("ES9+ failed: ", status.message());
-  return failed;
+  return AnswerWithStatus(status, std::move(response));
 }
 
 }  // namespace
@@ -595,7 +583,7 @@ absl::Status DownloadService::DoAuthenticate(
       notify.audit.set_actor(Actor(euicc.eid));
       notify.audit.set_action("AuthenticateClient");
       notify.audit.set_detail(std::string(check.message()));
-      notify.notify = Callback(kPointEligibility, euicc.eid, tid, check);
+      notify.notify = Callback(kPointEligibility, euicc.eid, check, now);
       absl::Status s = store_.Transition(notify).status();
       if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
     }
@@ -620,7 +608,7 @@ absl::Status DownloadService::DoAuthenticate(
   hold.audit.set_actor(Actor(eid));
   hold.audit.set_action("AuthenticateClient");
   hold.audit.set_detail(absl::StrCat("transactionId ", ToHex(tid)));
-  hold.notify = Callback(kPointEligibility, eid, tid, absl::OkStatus());
+  hold.notify = Callback(kPointEligibility, eid, absl::OkStatus(), now);
   absl::StatusOr<ProfileRecord> held = store_.Transition(hold);
   if (absl::IsFailedPrecondition(held.status())) {
     return Gsma(GsmaError::kProfileNotReleased, held.status().message());
@@ -760,7 +748,7 @@ absl::Status DownloadService::DoGetBpp(
       end.audit.set_action("GetBoundProfilePackage");
       end.audit.set_detail("confirmation code retries exceeded");
       end.notify =
-          Callback(kPointConfirmationFailure, session.eid(), tid, exhausted);
+          Callback(kPointConfirmationFailure, session.eid(), exhausted, now);
       absl::Status s = store_.Transition(end).status();
       if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
       return exhausted;
@@ -803,7 +791,7 @@ absl::Status DownloadService::DoGetBpp(
   deliver.audit.set_action("GetBoundProfilePackage");
   deliver.audit.set_detail(absl::StrCat("transactionId ", ToHex(tid)));
   deliver.notify =
-      Callback(kPointBppDownload, session.eid(), tid, absl::OkStatus());
+      Callback(kPointBppDownload, session.eid(), absl::OkStatus(), now);
   absl::StatusOr<ProfileRecord> delivered = store_.Transition(deliver);
   if (absl::IsFailedPrecondition(delivered.status())) {
     return Gsma(GsmaError::kBppUnavailable, delivered.status().message());
@@ -912,8 +900,9 @@ absl::Status DownloadService::DoNotification(
   finish.audit.set_action("HandleNotification");
   finish.audit.set_detail(result);
   finish.notify =
-      Callback(kPointBppInstallation, session.eid(), tid,
-               success ? absl::OkStatus() : absl::AbortedError(result), result);
+      Callback(kPointBppInstallation, session.eid(),
+               success ? absl::OkStatus() : absl::AbortedError(result), now,
+               result, request.pending_notification());
   if (!success) finish.notify->set_status(std::string(kFailed));
   absl::Status s = store_.Transition(finish).status();
   if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
@@ -991,7 +980,7 @@ absl::Status DownloadService::DoCancel(
   cancel.notify = Callback(session.stage() == SessionRecord::BPP_SENT
                                ? kPointBppInstallation
                                : kPointBppDownload,
-                           session.eid(), tid, absl::AbortedError(why), why);
+                           session.eid(), absl::AbortedError(why), now, why);
   cancel.notify->set_status(std::string(kFailed));
   absl::Status s = store_.Transition(cancel).status();
   if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;

@@ -57,6 +57,7 @@
 #include "api/es9plus.pb.h"
 #include "hsm/crypto_provider.h"
 #include "profiles/profile_store.h"
+#include "smdp/common/function_status.h"
 #include "smdp/auth/ci_trust_store.h"
 #include "smdp/auth/euicc_certificate_verifier.h"
 #include "smdp/download/bpp_builder.h"
@@ -166,15 +167,10 @@ class DownloadService {
   const BoundProfilePackageBuilder builder_;
 };
 
-// "Executed-Success" etc., as functionExecutionStatus.status carries them.
-inline constexpr absl::string_view kExecutedSuccess = "Executed-Success";
-inline constexpr absl::string_view kFailed = "Failed";
-
-// Fills `header` from `status`: Executed-Success for OK, Failed with the
-// subject/reason code of its GsmaError otherwise. Returns false (and leaves
-// `header` alone) when `status` is an error without a GsmaError.
-bool FillResponseHeader(const absl::Status& status,
-                        es9plus::ResponseHeader& header);
+// Kept here for callers of this header (function_status.h has them).
+using ::smdp::FillResponseHeader;
+using ::smdp::kExecutedSuccess;
+using ::smdp::kFailed;
 
 }  // namespace smdp::download
 

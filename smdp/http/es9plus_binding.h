@@ -7,7 +7,7 @@
 // Answers: HTTP 200 with the response JSON (header.functionExecutionStatus
 // carries success or the GSMA refusal); handleNotification 204 with no body;
 // a body that is not a request of that function (bad JSON, wrong types) is
-// 200 "Failed" 1.2.1/2.1; a failure of the server itself (store, HSM) 500.
+// 200 "Failed" 1.6/2.1; a failure of the server itself (store, HSM) 500.
 // Unknown JSON fields are ignored (newer LPAs add fields).
 #ifndef SMDP_SMDP_HTTP_ES9PLUS_BINDING_H_
 #define SMDP_SMDP_HTTP_ES9PLUS_BINDING_H_

@@ -562,9 +562,9 @@ TEST_F(ServerTest, BodyThatIsNotAJsonObjectIsAGsmaFailure) {
     EXPECT_EQ(res.result_int(), 200) << body;
     EXPECT_EQ(res.body(),
               "{\"header\":{\"functionExecutionStatus\":{\"status\":\"Failed\","
-              "\"statusCodeData\":{\"subjectCode\":\"1.2.1\",\"reasonCode\":"
-              "\"2.1\",\"message\":\"Request - Invalid: the body is not a JSON "
-              "object\"}}}}")
+              "\"statusCodeData\":{\"subjectCode\":\"1.6\",\"reasonCode\":"
+              "\"2.1\",\"message\":\"Function - Invalid: an input is not in "
+              "the expected format\"}}}}")
         << body;
     EXPECT_EQ(Header(res, "Content-Type"), "application/json;charset=UTF-8");
   }

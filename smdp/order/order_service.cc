@@ -1,0 +1,530 @@
+#include "smdp/order/order_service.h"
+
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "smdp/common/function_status.h"
+#include "smdp/common/gsma_status.h"
+#include "smdp/pki/eid.h"
+#include "util/log.h"
+#include "util/status_macros.h"
+
+namespace smdp::order {
+namespace {
+
+using ::smdp::store::ProfileRecord;
+using ::smdp::store::ProfileState;
+
+constexpr size_t kMaxConfirmationCode = 64;
+constexpr size_t kMaxMatchingId = 64;
+constexpr size_t kMaxProfileType = 128;
+constexpr int kMatchingIdAttempts = 8;
+
+absl::Status Gsma(GsmaError error, absl::string_view message) {
+  return GsmaErrorStatus(error, message);
+}
+
+int64_t ToMs(absl::Time t) { return absl::ToUnixMillis(t); }
+
+std::string Actor(const Operator& op) { return absl::StrCat("operator:", op.id); }
+
+// The operator's header: when the operator lists requester identifiers, the
+// request must name one of them.
+absl::Status CheckHeader(const Operator& op,
+                         const es9plus::RequestHeader& header) {
+  if (op.requester_identifiers.empty()) return absl::OkStatus();
+  const std::string& id = header.function_requester_identifier();
+  if (id.empty()) {
+    return Gsma(GsmaError::kMandatoryElementMissing,
+                "header.functionRequesterIdentifier is missing");
+  }
+  if (std::find(op.requester_identifiers.begin(),
+                op.requester_identifiers.end(),
+                id) == op.requester_identifiers.end()) {
+    return Gsma(GsmaError::kFunctionRequesterUnknown,
+                absl::StrCat("functionRequesterIdentifier '", id,
+                             "' is not one of this operator's"));
+  }
+  return absl::OkStatus();
+}
+
+bool AllDigits(absl::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return absl::ascii_isdigit(static_cast<unsigned char>(c));
+  });
+}
+
+// The ICCID as the store keys it: 18-20 digits, a trailing 'F' (padding of a
+// 19-digit ICCID to 20 characters) dropped.
+absl::StatusOr<std::string> ParseIccid(absl::string_view iccid) {
+  if (iccid.empty()) {
+    return Gsma(GsmaError::kMandatoryElementMissing, "iccid is missing");
+  }
+  std::string digits(iccid);
+  if (digits.size() == 20 && (digits.back() == 'F' || digits.back() == 'f')) {
+    digits.pop_back();
+  }
+  if (digits.size() < 18 || digits.size() > 20 || !AllDigits(digits)) {
+    return Gsma(GsmaError::kMalformedRequest,
+                "iccid must be 18-20 digits (a 20th 'F' is padding)");
+  }
+  return digits;
+}
+
+// An EID given by the operator: 32 digits with valid check digits.
+absl::Status CheckEid(absl::string_view eid) {
+  absl::Status valid = pki::ValidateEid(eid);
+  if (!valid.ok()) {
+    return Gsma(GsmaError::kMalformedRequest,
+                absl::StrCat("eid: ", valid.message()));
+  }
+  return absl::OkStatus();
+}
+
+bool TypeAllowed(const Operator& op, absl::string_view type) {
+  return op.profile_types.empty() ||
+         std::find(op.profile_types.begin(), op.profile_types.end(), type) !=
+             op.profile_types.end();
+}
+
+// A profile of `op`, or 8.2.1/3.9 (also for another operator's ICCID).
+absl::StatusOr<ProfileRecord> GetOwnProfile(profiles::ProfileStore& store,
+                                            const Operator& op,
+                                            const std::string& iccid) {
+  absl::StatusOr<ProfileRecord> record = store.GetProfile(iccid, op.id);
+  if (absl::IsNotFound(record.status())) {
+    return Gsma(GsmaError::kIccidUnknown,
+                absl::StrCat("unknown ICCID ", iccid));
+  }
+  return record;
+}
+
+bool Expired(const ProfileRecord& record, absl::Time now) {
+  const int64_t expires = record.order().expires_at_ms();
+  return expires != 0 && ToMs(now) >= expires;
+}
+
+std::string RandomMatchingId() {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  constexpr size_t kAlphabetSize = sizeof(kAlphabet) - 1;  // 36
+  std::string id;
+  while (id.size() < 23) {  // 4 groups of 5 and 3 dashes: ~103 bits
+    if (id.size() % 6 == 5) {
+      id.push_back('-');
+      continue;
+    }
+    unsigned char b = 0;
+    // 252 = 7 * 36: rejecting the rest keeps the characters uniform.
+    do {
+      if (RAND_bytes(&b, 1) != 1) b = 255;
+    } while (b >= 252);
+    id.push_back(kAlphabet[b % kAlphabetSize]);
+  }
+  return id;
+}
+
+std::string Sha256(absl::string_view data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+         digest);
+  return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
+}
+
+// A failed state precondition of the store (the profile changed state since
+// we read it) as the GSMA code of `error`; a refusal of our own `mutate`
+// passes unchanged.
+absl::Status StateRefusal(const absl::Status& status, GsmaError error) {
+  if (GetGsmaError(status).has_value()) return status;  // from `mutate`
+  if (absl::IsFailedPrecondition(status)) {
+    return Gsma(error, status.message());
+  }
+  if (absl::IsNotFound(status)) {
+    return Gsma(GsmaError::kIccidUnknown, status.message());
+  }
+  return status;
+}
+
+template <typename Response>
+absl::StatusOr<Response> Answer(absl::string_view function,
+                                const Operator& op, const absl::Status& status,
+                                Response response) {
+  if (!status.ok() && GetGsmaError(status).has_value()) {
+    LogInfo("ES2+ ", function, " by ", op.id, " failed: ", status.message());
+  }
+  return AnswerWithStatus(status, std::move(response));
+}
+
+}  // namespace
+
+bool IsValidMatchingId(absl::string_view matching_id) {
+  return !matching_id.empty() && matching_id.size() <= kMaxMatchingId &&
+         std::all_of(matching_id.begin(), matching_id.end(), [](char c) {
+           return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+                  c == '-';
+         });
+}
+
+absl::StatusOr<std::unique_ptr<OrderService>> OrderService::Create(
+    OrderServiceOptions options, profiles::ProfileStore& store) {
+  if (options.smdp_address.empty()) {
+    return absl::InvalidArgumentError("OrderService: smdp_address is empty");
+  }
+  if (options.order_ttl < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("OrderService: order_ttl is negative");
+  }
+  if (!options.matching_id_generator) {
+    options.matching_id_generator = RandomMatchingId;
+  }
+  return std::unique_ptr<OrderService>(
+      new OrderService(std::move(options), store));
+}
+
+OrderService::OrderService(OrderServiceOptions options,
+                           profiles::ProfileStore& store)
+    : options_(std::move(options)), store_(store) {}
+
+absl::Time OrderService::Now() const {
+  return options_.clock ? options_.clock() : absl::Now();
+}
+
+// ---- DownloadOrder -----------------------------------------------------------
+
+absl::StatusOr<es2plus::DownloadOrderResponse> OrderService::DownloadOrder(
+    const Operator& op, const es2plus::DownloadOrderRequest& request) {
+  es2plus::DownloadOrderResponse response;
+  absl::Status status = DoDownloadOrder(op, request, response);
+  return Answer("DownloadOrder", op, status, std::move(response));
+}
+
+absl::Status OrderService::DoDownloadOrder(
+    const Operator& op, const es2plus::DownloadOrderRequest& request,
+    es2plus::DownloadOrderResponse& response) {
+  RETURN_IF_ERROR(CheckHeader(op, request.header()));
+  const std::string& eid = request.eid();
+  if (!eid.empty()) RETURN_IF_ERROR(CheckEid(eid));
+  const std::string& type = request.profile_type();
+  if (type.size() > kMaxProfileType) {
+    return Gsma(GsmaError::kMalformedRequest, "profileType is too long");
+  }
+  if (request.iccid().empty() && type.empty()) {
+    return Gsma(GsmaError::kConditionalElementMissing,
+                "iccid or profileType is required");
+  }
+  if (!type.empty() && !TypeAllowed(op, type)) {
+    return Gsma(GsmaError::kProfileTypeNotAllowed,
+                absl::StrCat("profile type '", type,
+                             "' is not allowed for this operator"));
+  }
+
+  const absl::Time now = Now();
+  profiles::TransitionRequest t;
+  // ALLOCATED first; an EID then links it in a second change (the state
+  // machine goes AVAILABLE -> ALLOCATED -> LINKED). A crash between the two
+  // leaves an ALLOCATED order that already carries the EID: ConfirmOrder
+  // and the download treat it exactly as LINKED.
+  t.to = store::ALLOCATED;
+  t.operator_id = op.id;
+  t.mutate = [&](ProfileRecord& r) -> absl::Status {
+    store::Order& order = *r.mutable_order();
+    order.Clear();
+    order.set_eid(eid);
+    order.set_created_at_ms(ToMs(now));
+    if (options_.order_ttl > absl::ZeroDuration()) {
+      order.set_expires_at_ms(ToMs(now + options_.order_ttl));
+    }
+    order.set_function_call_id(request.header().function_call_identifier());
+    r.clear_last_result();
+    return absl::OkStatus();
+  };
+  t.audit.set_actor(Actor(op));
+  t.audit.set_action("DownloadOrder");
+  if (!eid.empty()) t.audit.set_detail(absl::StrCat("eid ", eid));
+
+  absl::StatusOr<ProfileRecord> allocated;
+  if (!request.iccid().empty()) {
+    ASSIGN_OR_RETURN(std::string iccid, ParseIccid(request.iccid()));
+    ASSIGN_OR_RETURN(ProfileRecord record, GetOwnProfile(store_, op, iccid));
+    if (!type.empty() && record.profile_type() != type) {
+      return Gsma(GsmaError::kProfileTypeMismatch,
+                  absl::StrCat("ICCID ", iccid, " is not of profile type '",
+                               type, "'"));
+    }
+    if (!TypeAllowed(op, record.profile_type())) {
+      return Gsma(GsmaError::kIccidNotAllowed,
+                  absl::StrCat("the profile type of ICCID ", iccid,
+                               " is not allowed for this operator"));
+    }
+    if (record.state() != store::AVAILABLE) {
+      return Gsma(GsmaError::kIccidUnavailable,
+                  absl::StrCat("ICCID ", iccid, " is ",
+                               profiles::StateName(record.state())));
+    }
+    t.iccid = iccid;
+    t.from = {store::AVAILABLE};
+    allocated = store_.Transition(t);
+    if (!allocated.ok()) {
+      return StateRefusal(allocated.status(), GsmaError::kIccidUnavailable);
+    }
+  } else {
+    allocated = store_.AllocateProfile(op.id, type, t);
+    if (absl::IsResourceExhausted(allocated.status())) {
+      // Unknown type or none left: the store knows which.
+      profiles::ProfileQuery query;
+      query.operator_id = op.id;
+      query.profile_type = type;
+      query.page_size = 1;
+      bool known = false;
+      for (int pages = 0; pages < 16 && !known; ++pages) {
+        ASSIGN_OR_RETURN(profiles::ProfilePage page,
+                         store_.ListProfiles(query));
+        known = !page.profiles.empty();
+        if (page.next_page_token.empty()) break;
+        query.page_token = page.next_page_token;
+      }
+      return known ? Gsma(GsmaError::kProfileTypeUnavailable,
+                          absl::StrCat("no more available profiles of type '",
+                                       type, "'"))
+                   : Gsma(GsmaError::kProfileTypeUnknown,
+                          absl::StrCat("unknown profile type '", type, "'"));
+    }
+    if (!allocated.ok()) return allocated.status();
+  }
+  if (!eid.empty()) {
+    profiles::TransitionRequest link;
+    link.iccid = allocated->iccid();
+    link.from = {store::ALLOCATED};
+    link.to = store::LINKED;
+    link.operator_id = op.id;
+    link.audit.set_actor(Actor(op));
+    link.audit.set_action("DownloadOrder");
+    link.audit.set_detail(absl::StrCat("eid ", eid));
+    allocated = store_.Transition(link);
+    if (!allocated.ok()) return allocated.status();
+  }
+  response.set_iccid(allocated->iccid());
+  return absl::OkStatus();
+}
+
+// ---- ConfirmOrder ------------------------------------------------------------
+
+absl::StatusOr<es2plus::ConfirmOrderResponse> OrderService::ConfirmOrder(
+    const Operator& op, const es2plus::ConfirmOrderRequest& request) {
+  es2plus::ConfirmOrderResponse response;
+  absl::Status status = DoConfirmOrder(op, request, response);
+  return Answer("ConfirmOrder", op, status, std::move(response));
+}
+
+absl::Status OrderService::DoConfirmOrder(
+    const Operator& op, const es2plus::ConfirmOrderRequest& request,
+    es2plus::ConfirmOrderResponse& response) {
+  RETURN_IF_ERROR(CheckHeader(op, request.header()));
+  ASSIGN_OR_RETURN(std::string iccid, ParseIccid(request.iccid()));
+  if (!request.has_release_flag()) {
+    return Gsma(GsmaError::kMandatoryElementMissing, "releaseFlag is missing");
+  }
+  if (!request.eid().empty()) RETURN_IF_ERROR(CheckEid(request.eid()));
+  if (request.has_matching_id() && !request.matching_id().empty() &&
+      !IsValidMatchingId(request.matching_id())) {
+    return Gsma(GsmaError::kMalformedRequest,
+                "matchingId must be 1-64 characters of A-Z, a-z, 0-9 and '-'");
+  }
+  if (request.confirmation_code().size() > kMaxConfirmationCode) {
+    return Gsma(GsmaError::kMalformedRequest,
+                "confirmationCode is longer than 64 characters");
+  }
+  if (!request.smds_address().empty()) {
+    // Registering an event on an SM-DS (ES12) is not implemented: refuse
+    // rather than confirm an order the device will never discover.
+    return Gsma(GsmaError::kSmdsInaccessible,
+                "this SM-DP+ does not register events on an SM-DS");
+  }
+
+  ASSIGN_OR_RETURN(ProfileRecord record, GetOwnProfile(store_, op, iccid));
+  const absl::Time now = Now();
+  if (record.state() != store::ALLOCATED && record.state() != store::LINKED) {
+    return Gsma(GsmaError::kProfileNotReleasable,
+                absl::StrCat("ICCID ", iccid, " is ",
+                             profiles::StateName(record.state()),
+                             ": only an ordered profile can be confirmed"));
+  }
+  if (Expired(record, now)) {
+    return Gsma(GsmaError::kDownloadOrderExpired, "the order expired");
+  }
+  const std::string& bound_eid = record.order().eid();
+  if (!request.eid().empty() && !bound_eid.empty() &&
+      request.eid() != bound_eid) {
+    return Gsma(GsmaError::kEidAlreadyBound,
+                "the order is bound to another EID");
+  }
+  const std::string eid = bound_eid.empty() ? request.eid() : bound_eid;
+  // An empty matchingId: no activation code, the eUICC finds its profile by
+  // EID (default SM-DP+), which must then be known.
+  const bool by_eid = request.has_matching_id() && request.matching_id().empty();
+  if (by_eid && eid.empty()) {
+    return Gsma(GsmaError::kEidMissing,
+                "an empty matchingId needs the EID of the eUICC");
+  }
+
+  const std::string code_hash = request.confirmation_code().empty()
+                                    ? std::string()
+                                    : Sha256(request.confirmation_code());
+  const ProfileState to =
+      request.release_flag() ? store::RELEASED : store::CONFIRMED;
+  for (int attempt = 0;; ++attempt) {
+    const std::string matching_id =
+        by_eid ? std::string()
+        : request.has_matching_id() ? request.matching_id()
+                                    : options_.matching_id_generator();
+    profiles::TransitionRequest t;
+    t.iccid = iccid;
+    t.from = {store::ALLOCATED, store::LINKED};
+    t.to = to;
+    t.operator_id = op.id;
+    t.mutate = [&](ProfileRecord& r) -> absl::Status {
+      store::Order& order = *r.mutable_order();
+      if (!order.eid().empty() && !request.eid().empty() &&
+          order.eid() != request.eid()) {
+        return Gsma(GsmaError::kEidAlreadyBound,
+                    "the order is bound to another EID");
+      }
+      if (order.eid().empty()) order.set_eid(eid);
+      order.set_matching_id(matching_id);
+      order.set_confirmation_code_hash(code_hash);
+      order.set_release_flag(request.release_flag());
+      return absl::OkStatus();
+    };
+    t.audit.set_actor(Actor(op));
+    t.audit.set_action("ConfirmOrder");
+    t.audit.set_detail(absl::StrCat(
+        "matchingId ", matching_id.empty() ? "(none)" : matching_id,
+        eid.empty() ? "" : absl::StrCat(" eid ", eid),
+        code_hash.empty() ? "" : " with confirmation code",
+        request.release_flag() ? " released" : ""));
+    absl::StatusOr<ProfileRecord> confirmed = store_.Transition(t);
+    if (absl::IsAlreadyExists(confirmed.status())) {
+      if (request.has_matching_id() || attempt + 1 >= kMatchingIdAttempts) {
+        return Gsma(GsmaError::kMatchingIdConflict,
+                    absl::StrCat("matchingId ", matching_id,
+                                 " is already in use"));
+      }
+      continue;  // A generated one collided: draw again.
+    }
+    if (!confirmed.ok()) {
+      return StateRefusal(confirmed.status(), GsmaError::kProfileNotReleasable);
+    }
+    response.set_eid(confirmed->order().eid());
+    response.set_matching_id(confirmed->order().matching_id());
+    response.set_smdp_address(options_.smdp_address);
+    return absl::OkStatus();
+  }
+}
+
+// ---- CancelOrder ---------------------------------------------------------------
+
+absl::StatusOr<es2plus::CancelOrderResponse> OrderService::CancelOrder(
+    const Operator& op, const es2plus::CancelOrderRequest& request) {
+  absl::Status status = DoCancelOrder(op, request);
+  return Answer("CancelOrder", op, status, es2plus::CancelOrderResponse());
+}
+
+absl::Status OrderService::DoCancelOrder(
+    const Operator& op, const es2plus::CancelOrderRequest& request) {
+  RETURN_IF_ERROR(CheckHeader(op, request.header()));
+  ASSIGN_OR_RETURN(std::string iccid, ParseIccid(request.iccid()));
+  const std::string& final_status = request.final_profile_status_indicator();
+  if (final_status.empty()) {
+    return Gsma(GsmaError::kMandatoryElementMissing,
+                "finalProfileStatusIndicator is missing");
+  }
+  if (final_status != "Available" && final_status != "Unavailable") {
+    return Gsma(GsmaError::kMalformedRequest,
+                "finalProfileStatusIndicator must be Available or "
+                "Unavailable");
+  }
+  if (!request.eid().empty()) RETURN_IF_ERROR(CheckEid(request.eid()));
+  const ProfileState to =
+      final_status == "Available" ? store::AVAILABLE : store::UNAVAILABLE;
+
+  ASSIGN_OR_RETURN(ProfileRecord record, GetOwnProfile(store_, op, iccid));
+  std::vector<ProfileState> from = {store::ALLOCATED, store::LINKED,
+                                    store::CONFIRMED, store::RELEASED};
+  if (to == store::UNAVAILABLE) {
+    // The package may be on a device: never handed to anyone else.
+    from.push_back(store::DOWNLOADED);
+    from.push_back(store::ERROR);
+  }
+  if (std::find(from.begin(), from.end(), record.state()) == from.end()) {
+    return Gsma(GsmaError::kProfileNotReleasable,
+                absl::StrCat("ICCID ", iccid, " is ",
+                             profiles::StateName(record.state()),
+                             ": its order cannot end as ", final_status));
+  }
+  profiles::TransitionRequest t;
+  t.iccid = iccid;
+  t.from = from;
+  t.to = to;
+  t.operator_id = op.id;
+  t.mutate = [&](ProfileRecord& r) -> absl::Status {
+    if (!request.eid().empty() && r.order().eid() != request.eid()) {
+      return Gsma(GsmaError::kEidAlreadyBound,
+                  "the order is bound to another EID");
+    }
+    if (!request.matching_id().empty() &&
+        r.order().matching_id() != request.matching_id()) {
+      return Gsma(GsmaError::kMatchingIdRefused,
+                  "the order has another matchingId");
+    }
+    r.set_last_result(absl::StrCat("cancelled: ", final_status));
+    r.clear_session_transaction_id();
+    return absl::OkStatus();
+  };
+  t.audit.set_actor(Actor(op));
+  t.audit.set_action("CancelOrder");
+  t.audit.set_detail(final_status);
+  return StateRefusal(store_.Transition(t).status(),
+                      GsmaError::kProfileNotReleasable);
+}
+
+// ---- ReleaseProfile --------------------------------------------------------------
+
+absl::StatusOr<es2plus::ReleaseProfileResponse> OrderService::ReleaseProfile(
+    const Operator& op, const es2plus::ReleaseProfileRequest& request) {
+  absl::Status status = DoReleaseProfile(op, request);
+  return Answer("ReleaseProfile", op, status,
+                es2plus::ReleaseProfileResponse());
+}
+
+absl::Status OrderService::DoReleaseProfile(
+    const Operator& op, const es2plus::ReleaseProfileRequest& request) {
+  RETURN_IF_ERROR(CheckHeader(op, request.header()));
+  ASSIGN_OR_RETURN(std::string iccid, ParseIccid(request.iccid()));
+  ASSIGN_OR_RETURN(ProfileRecord record, GetOwnProfile(store_, op, iccid));
+  if (record.state() != store::CONFIRMED) {
+    return Gsma(GsmaError::kProfileNotReleasable,
+                absl::StrCat("ICCID ", iccid, " is ",
+                             profiles::StateName(record.state()),
+                             ": only a confirmed profile can be released"));
+  }
+  if (Expired(record, Now())) {
+    return Gsma(GsmaError::kDownloadOrderExpired, "the order expired");
+  }
+  profiles::TransitionRequest t;
+  t.iccid = iccid;
+  t.from = {store::CONFIRMED};
+  t.to = store::RELEASED;
+  t.operator_id = op.id;
+  t.audit.set_actor(Actor(op));
+  t.audit.set_action("ReleaseProfile");
+  return StateRefusal(store_.Transition(t).status(),
+                      GsmaError::kProfileNotReleasable);
+}
+
+}  // namespace smdp::order

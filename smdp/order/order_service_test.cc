@@ -1,0 +1,449 @@
+#include "smdp/order/order_service.h"
+
+#include <openssl/sha.h>
+
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "profiles/rocksdb/internal/test_util.h"
+#include "profiles/rocksdb/rocksdb_profile_store.h"
+#include "smdp/pki/eid.h"
+#include "util/status_matchers.h"
+
+namespace smdp::order {
+namespace {
+
+using ::smdp::profiles::testing::ImportBatch;
+using ::smdp::profiles::testing::NewTempDir;
+using ::smdp::profiles::testing::SimulatedClock;
+using ::smdp::profiles::testing::TestIccid;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::MatchesRegex;
+
+const absl::Time kStart = absl::FromUnixSeconds(1800000000);
+constexpr char kEid[] = "89049032123451234512345678901235";
+constexpr char kOtherEid[] = "89049032123451234512345678901236";
+
+// Profiles: op1 "consumer" TestIccid(0..9), op1 "iot" 10..11, op2
+// "consumer" 100..104.
+class OrderServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    profiles::RocksDbProfileStoreOptions options;
+    options.path = NewTempDir("order");
+    options.clock = clock_.AsFunction();
+    options.sync_writes = false;
+    ASSERT_OK_AND_ASSIGN(store_, profiles::RocksDbProfileStore::Open(options));
+    ASSERT_OK(ImportBatch(*store_, "b1", "op1", "consumer", 0, 10));
+    ASSERT_OK(ImportBatch(*store_, "b2", "op1", "iot", 10, 2));
+    ASSERT_OK(ImportBatch(*store_, "b3", "op2", "consumer", 100, 5));
+    OrderServiceOptions service_options;
+    service_options.smdp_address = "smdp.example.com";
+    service_options.order_ttl = absl::Hours(24);
+    service_options.clock = clock_.AsFunction();
+    ASSERT_OK_AND_ASSIGN(service_, OrderService::Create(service_options,
+                                                        *store_));
+    op1_.id = "op1";
+    op2_.id = "op2";
+  }
+
+  void TearDown() override {
+    ASSERT_OK_AND_ASSIGN(profiles::StoreCheckReport report, store_->Verify());
+    EXPECT_THAT(report.problems, IsEmpty());
+  }
+
+  template <typename Response>
+  static void ExpectSuccess(const absl::StatusOr<Response>& r) {
+    ASSERT_OK(r.status());
+    EXPECT_EQ(r->header().function_execution_status().status(),
+              "Executed-Success")
+        << r->DebugString();
+  }
+
+  template <typename Response>
+  static void ExpectFailed(const absl::StatusOr<Response>& r,
+                           absl::string_view subject,
+                           absl::string_view reason) {
+    ASSERT_OK(r.status());
+    const auto& fes = r->header().function_execution_status();
+    EXPECT_EQ(fes.status(), "Failed") << r->DebugString();
+    EXPECT_EQ(fes.status_code_data().subject_code(), subject)
+        << r->DebugString();
+    EXPECT_EQ(fes.status_code_data().reason_code(), reason)
+        << r->DebugString();
+    EXPECT_FALSE(fes.status_code_data().message().empty());
+  }
+
+  absl::StatusOr<es2plus::DownloadOrderResponse> Order(
+      const Operator& op, absl::string_view iccid, absl::string_view type,
+      absl::string_view eid = "") {
+    es2plus::DownloadOrderRequest r;
+    r.mutable_header()->set_function_requester_identifier("req");
+    r.mutable_header()->set_function_call_identifier("fc-1");
+    r.set_iccid(std::string(iccid));
+    r.set_profile_type(std::string(type));
+    r.set_eid(std::string(eid));
+    return service_->DownloadOrder(op, r);
+  }
+
+  es2plus::ConfirmOrderRequest ConfirmRequest(absl::string_view iccid,
+                                              bool release) {
+    es2plus::ConfirmOrderRequest r;
+    r.set_iccid(std::string(iccid));
+    r.set_release_flag(release);
+    return r;
+  }
+
+  absl::StatusOr<es2plus::CancelOrderResponse> Cancel(
+      const Operator& op, absl::string_view iccid, absl::string_view final) {
+    es2plus::CancelOrderRequest r;
+    r.set_iccid(std::string(iccid));
+    r.set_final_profile_status_indicator(std::string(final));
+    return service_->CancelOrder(op, r);
+  }
+
+  absl::StatusOr<es2plus::ReleaseProfileResponse> Release(
+      const Operator& op, absl::string_view iccid) {
+    es2plus::ReleaseProfileRequest r;
+    r.set_iccid(std::string(iccid));
+    return service_->ReleaseProfile(op, r);
+  }
+
+  store::ProfileState State(absl::string_view iccid) {
+    absl::StatusOr<store::ProfileRecord> r = store_->GetProfile(iccid);
+    EXPECT_OK(r.status());
+    return r.ok() ? r->state() : store::PROFILE_STATE_UNSPECIFIED;
+  }
+
+  // A profile ordered and confirmed (not released) for op1.
+  std::string Confirmed(uint64_t n, absl::string_view matching_id = "") {
+    std::string iccid = TestIccid(n);
+    ExpectSuccess(Order(op1_, iccid, ""));
+    es2plus::ConfirmOrderRequest c = ConfirmRequest(iccid, false);
+    if (!matching_id.empty()) c.set_matching_id(std::string(matching_id));
+    ExpectSuccess(service_->ConfirmOrder(op1_, c));
+    return iccid;
+  }
+
+  SimulatedClock clock_{kStart};
+  std::unique_ptr<profiles::RocksDbProfileStore> store_;
+  std::unique_ptr<OrderService> service_;
+  Operator op1_;
+  Operator op2_;
+};
+
+// ---- DownloadOrder ------------------------------------------------------------
+
+TEST_F(OrderServiceTest, DownloadOrderByTypeAllocatesDistinctProfiles) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 10; ++i) {
+    auto r = Order(op1_, "", "consumer");
+    ExpectSuccess(r);
+    EXPECT_TRUE(seen.insert(r->iccid()).second) << r->iccid();
+    EXPECT_EQ(State(r->iccid()), store::ALLOCATED);
+  }
+  // op1 has no consumer profile left; op2's are not op1's.
+  ExpectFailed(Order(op1_, "", "consumer"), "8.2.5", "3.7");
+  ExpectFailed(Order(op1_, "", "unknown-type"), "8.2.5", "3.9");
+}
+
+TEST_F(OrderServiceTest, DownloadOrderRecordsTheOrderAndAudit) {
+  const std::string iccid = TestIccid(3);
+  auto r = Order(op1_, iccid, "consumer", kEid);
+  ExpectSuccess(r);
+  EXPECT_EQ(r->iccid(), iccid);
+  ASSERT_OK_AND_ASSIGN(store::ProfileRecord record, store_->GetProfile(iccid));
+  EXPECT_EQ(record.state(), store::LINKED);
+  EXPECT_EQ(record.order().eid(), kEid);
+  EXPECT_EQ(record.order().function_call_id(), "fc-1");
+  EXPECT_EQ(record.order().created_at_ms(), absl::ToUnixMillis(kStart));
+  EXPECT_EQ(record.order().expires_at_ms(),
+            absl::ToUnixMillis(kStart + absl::Hours(24)));
+  ASSERT_OK_AND_ASSIGN(std::vector<store::AuditEntry> audit,
+                       store_->GetAudit(iccid));
+  ASSERT_GE(audit.size(), 3u);
+  EXPECT_EQ(audit[audit.size() - 2].actor(), "operator:op1");
+  EXPECT_EQ(audit[audit.size() - 2].action(), "DownloadOrder");
+  EXPECT_EQ(audit.back().to_state(), store::LINKED);
+}
+
+TEST_F(OrderServiceTest, DownloadOrderByTypeWithEidLinks) {
+  auto r = Order(op1_, "", "iot", kEid);
+  ExpectSuccess(r);
+  EXPECT_EQ(State(r->iccid()), store::LINKED);
+}
+
+TEST_F(OrderServiceTest, DownloadOrderAcceptsPaddedIccid) {
+  const std::string iccid = TestIccid(4);  // 19 digits
+  ExpectSuccess(Order(op1_, iccid + "F", ""));
+  EXPECT_EQ(State(iccid), store::ALLOCATED);
+}
+
+TEST_F(OrderServiceTest, DownloadOrderRefusals) {
+  ExpectFailed(Order(op1_, "", ""), "1.6", "2.3");
+  ExpectFailed(Order(op1_, "12345", ""), "1.6", "2.1");
+  ExpectFailed(Order(op1_, "89449900000000000AB", ""), "1.6", "2.1");
+  ExpectFailed(Order(op1_, TestIccid(0), "", "1234"), "1.6", "2.1");
+  // Check digits wrong.
+  ExpectFailed(Order(op1_, TestIccid(0), "", kOtherEid), "1.6", "2.1");
+  ExpectFailed(Order(op1_, TestIccid(999), ""), "8.2.1", "3.9");
+  // Another operator's ICCID is unknown, never "not yours".
+  ExpectFailed(Order(op2_, TestIccid(0), ""), "8.2.1", "3.9");
+  ExpectFailed(Order(op1_, TestIccid(0), "iot"), "8.2.5", "3.8");
+  ExpectSuccess(Order(op1_, TestIccid(0), ""));
+  ExpectFailed(Order(op1_, TestIccid(0), ""), "8.2.1", "3.3");
+
+  Operator limited = op1_;
+  limited.profile_types = {"iot"};
+  ExpectFailed(Order(limited, "", "consumer"), "8.2.5", "1.2");
+  ExpectFailed(Order(limited, TestIccid(1), ""), "8.2.1", "1.2");
+  ExpectSuccess(Order(limited, "", "iot"));
+}
+
+TEST_F(OrderServiceTest, RequesterIdentifierIsChecked) {
+  Operator strict = op1_;
+  strict.requester_identifiers = {"req"};
+  ExpectSuccess(Order(strict, TestIccid(0), ""));
+  strict.requester_identifiers = {"someone-else"};
+  ExpectFailed(Order(strict, TestIccid(1), ""), "1.1", "1.1");
+  es2plus::ReleaseProfileRequest no_header;
+  no_header.set_iccid(TestIccid(1));
+  ExpectFailed(service_->ReleaseProfile(strict, no_header), "1.6", "2.2");
+}
+
+TEST_F(OrderServiceTest, ConcurrentOrdersNeverShareAProfile) {
+  absl::Mutex mu;
+  std::vector<std::string> iccids;
+  int exhausted = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 3; ++i) {
+        auto r = Order(op1_, "", "consumer");
+        ASSERT_OK(r.status());
+        absl::MutexLock lock(&mu);
+        if (r->header().function_execution_status().status() ==
+            "Executed-Success") {
+          iccids.push_back(r->iccid());
+        } else {
+          EXPECT_EQ(r->header()
+                        .function_execution_status()
+                        .status_code_data()
+                        .reason_code(),
+                    "3.7");
+          ++exhausted;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(iccids.size(), 10u);
+  EXPECT_EQ(exhausted, 14);
+  EXPECT_EQ(std::set<std::string>(iccids.begin(), iccids.end()).size(), 10u);
+}
+
+// ---- ConfirmOrder --------------------------------------------------------------
+
+TEST_F(OrderServiceTest, ConfirmOrderGeneratesAMatchingId) {
+  const std::string iccid = TestIccid(0);
+  ExpectSuccess(Order(op1_, iccid, "", kEid));
+  auto r = service_->ConfirmOrder(op1_, ConfirmRequest(iccid, false));
+  ExpectSuccess(r);
+  EXPECT_THAT(r->matching_id(),
+              MatchesRegex("[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}"));
+  EXPECT_EQ(r->eid(), kEid);
+  EXPECT_EQ(r->smdp_address(), "smdp.example.com");
+  EXPECT_EQ(State(iccid), store::CONFIRMED);
+  ASSERT_OK_AND_ASSIGN(store::ProfileRecord found,
+                       store_->GetProfileByMatchingId(r->matching_id()));
+  EXPECT_EQ(found.iccid(), iccid);
+}
+
+TEST_F(OrderServiceTest, ConfirmOrderWithReleaseFlagReleases) {
+  const std::string iccid = TestIccid(0);
+  ExpectSuccess(Order(op1_, iccid, ""));
+  es2plus::ConfirmOrderRequest c = ConfirmRequest(iccid, true);
+  c.set_matching_id("AC-1");
+  c.set_eid(kEid);
+  c.set_confirmation_code("1234");
+  auto r = service_->ConfirmOrder(op1_, c);
+  ExpectSuccess(r);
+  EXPECT_EQ(r->matching_id(), "AC-1");
+  EXPECT_EQ(r->eid(), kEid);
+  ASSERT_OK_AND_ASSIGN(store::ProfileRecord record, store_->GetProfile(iccid));
+  EXPECT_EQ(record.state(), store::RELEASED);
+  EXPECT_EQ(record.order().eid(), kEid);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>("1234"), 4, digest);
+  EXPECT_EQ(record.order().confirmation_code_hash(),
+            std::string(reinterpret_cast<const char*>(digest), 32));
+  EXPECT_TRUE(record.order().release_flag());
+}
+
+TEST_F(OrderServiceTest, ConfirmOrderEmptyMatchingIdNeedsAnEid) {
+  const std::string a = TestIccid(0);
+  ExpectSuccess(Order(op1_, a, ""));
+  es2plus::ConfirmOrderRequest c = ConfirmRequest(a, true);
+  c.set_matching_id("");
+  ExpectFailed(service_->ConfirmOrder(op1_, c), "8.1.1", "2.2");
+  c.set_eid(kEid);
+  auto r = service_->ConfirmOrder(op1_, c);
+  ExpectSuccess(r);
+  EXPECT_EQ(r->matching_id(), "");
+  ASSERT_OK_AND_ASSIGN(std::vector<store::ProfileRecord> by_eid,
+                       store_->GetProfilesByEid(kEid));
+  ASSERT_EQ(by_eid.size(), 1u);
+  EXPECT_EQ(by_eid[0].iccid(), a);
+}
+
+TEST_F(OrderServiceTest, ConfirmOrderRefusals) {
+  const std::string iccid = TestIccid(0);
+  // Not ordered yet.
+  ExpectFailed(service_->ConfirmOrder(op1_, ConfirmRequest(iccid, false)),
+               "8.2.1", "3.5");
+  ExpectSuccess(Order(op1_, iccid, "", kEid));
+
+  es2plus::ConfirmOrderRequest no_flag;
+  no_flag.set_iccid(iccid);
+  ExpectFailed(service_->ConfirmOrder(op1_, no_flag), "1.6", "2.2");
+  es2plus::ConfirmOrderRequest no_iccid = ConfirmRequest("", false);
+  ExpectFailed(service_->ConfirmOrder(op1_, no_iccid), "1.6", "2.2");
+
+  es2plus::ConfirmOrderRequest c = ConfirmRequest(iccid, false);
+  c.set_matching_id("bad matching id!");
+  ExpectFailed(service_->ConfirmOrder(op1_, c), "1.6", "2.1");
+  c.set_matching_id(std::string(65, 'A'));
+  ExpectFailed(service_->ConfirmOrder(op1_, c), "1.6", "2.1");
+  c.clear_matching_id();
+  c.set_confirmation_code(std::string(65, '1'));
+  ExpectFailed(service_->ConfirmOrder(op1_, c), "1.6", "2.1");
+  c.clear_confirmation_code();
+  c.set_smds_address("smds.example.com");
+  ExpectFailed(service_->ConfirmOrder(op1_, c), "8.9", "5.1");
+  c.clear_smds_address();
+  ASSERT_OK_AND_ASSIGN(std::string other_eid,
+                       pki::CompleteEid("890490321234512345123456789099"));
+  c.set_eid(other_eid);
+  ExpectFailed(service_->ConfirmOrder(op1_, c), "8.1.1", "3.1");
+  c.clear_eid();
+  ExpectFailed(service_->ConfirmOrder(op2_, c), "8.2.1", "3.9");
+
+  ExpectSuccess(service_->ConfirmOrder(op1_, c));
+  // Twice: the order is already confirmed.
+  ExpectFailed(service_->ConfirmOrder(op1_, c), "8.2.1", "3.5");
+  EXPECT_EQ(State(iccid), store::CONFIRMED);
+}
+
+TEST_F(OrderServiceTest, DuplicateMatchingIdIsRefused) {
+  Confirmed(0, "SAME-ID");
+  const std::string second = TestIccid(1);
+  ExpectSuccess(Order(op1_, second, ""));
+  es2plus::ConfirmOrderRequest c = ConfirmRequest(second, true);
+  c.set_matching_id("SAME-ID");
+  ExpectFailed(service_->ConfirmOrder(op1_, c), "8.2.6", "3.3");
+  EXPECT_EQ(State(second), store::ALLOCATED);
+  // Another operator cannot take it either (matchingIds are global).
+  const std::string theirs = TestIccid(100);
+  ExpectSuccess(Order(op2_, theirs, ""));
+  c.set_iccid(theirs);
+  ExpectFailed(service_->ConfirmOrder(op2_, c), "8.2.6", "3.3");
+}
+
+TEST_F(OrderServiceTest, ExpiredOrderCannotBeConfirmedOrReleased) {
+  const std::string a = TestIccid(0);
+  ExpectSuccess(Order(op1_, a, ""));
+  const std::string b = Confirmed(1);
+  clock_.Advance(absl::Hours(25));
+  ExpectFailed(service_->ConfirmOrder(op1_, ConfirmRequest(a, true)), "8.8.5",
+               "4.10");
+  ExpectFailed(Release(op1_, b), "8.8.5", "4.10");
+  // Cancelling an expired order gives the profile back.
+  ExpectSuccess(Cancel(op1_, a, "Available"));
+  EXPECT_EQ(State(a), store::AVAILABLE);
+}
+
+// ---- ReleaseProfile --------------------------------------------------------------
+
+TEST_F(OrderServiceTest, ReleaseProfile) {
+  const std::string iccid = Confirmed(0);
+  ExpectFailed(Release(op2_, iccid), "8.2.1", "3.9");
+  ExpectSuccess(Release(op1_, iccid));
+  EXPECT_EQ(State(iccid), store::RELEASED);
+  ExpectFailed(Release(op1_, iccid), "8.2.1", "3.5");
+  ExpectFailed(Release(op1_, TestIccid(5)), "8.2.1", "3.5");  // AVAILABLE
+  ExpectFailed(Release(op1_, TestIccid(999)), "8.2.1", "3.9");
+  ExpectFailed(Release(op1_, "x"), "1.6", "2.1");
+}
+
+// ---- CancelOrder ------------------------------------------------------------------
+
+TEST_F(OrderServiceTest, CancelToAvailableFreesTheProfileAndMatchingId) {
+  const std::string iccid = Confirmed(0, "REUSE-ME");
+  ExpectSuccess(Cancel(op1_, iccid, "Available"));
+  ASSERT_OK_AND_ASSIGN(store::ProfileRecord record, store_->GetProfile(iccid));
+  EXPECT_EQ(record.state(), store::AVAILABLE);
+  EXPECT_FALSE(record.has_order());
+  EXPECT_FALSE(store_->GetProfileByMatchingId("REUSE-ME").ok());
+  // The profile and the matchingId can be ordered again.
+  Confirmed(0, "REUSE-ME");
+}
+
+TEST_F(OrderServiceTest, CancelToUnavailable) {
+  const std::string iccid = Confirmed(0);
+  ExpectSuccess(Release(op1_, iccid));
+  ExpectSuccess(Cancel(op1_, iccid, "Unavailable"));
+  EXPECT_EQ(State(iccid), store::UNAVAILABLE);
+  ExpectFailed(Cancel(op1_, iccid, "Available"), "8.2.1", "3.5");
+}
+
+TEST_F(OrderServiceTest, DeliveredProfileCanOnlyBecomeUnavailable) {
+  const std::string iccid = Confirmed(0);
+  ExpectSuccess(Release(op1_, iccid));
+  profiles::TransitionRequest t;
+  t.iccid = iccid;
+  t.from = {store::RELEASED};
+  t.to = store::DOWNLOADED;
+  t.audit.set_action("test");
+  ASSERT_OK(store_->Transition(t).status());
+  ExpectFailed(Cancel(op1_, iccid, "Available"), "8.2.1", "3.5");
+  ExpectSuccess(Cancel(op1_, iccid, "Unavailable"));
+  EXPECT_EQ(State(iccid), store::UNAVAILABLE);
+}
+
+TEST_F(OrderServiceTest, CancelRefusals) {
+  const std::string iccid = Confirmed(0, "MINE");
+  ExpectFailed(Cancel(op1_, iccid, ""), "1.6", "2.2");
+  ExpectFailed(Cancel(op1_, iccid, "Gone"), "1.6", "2.1");
+  ExpectFailed(Cancel(op2_, iccid, "Available"), "8.2.1", "3.9");
+  ExpectFailed(Cancel(op1_, TestIccid(5), "Available"), "8.2.1", "3.5");
+  es2plus::CancelOrderRequest r;
+  r.set_iccid(iccid);
+  r.set_final_profile_status_indicator("Available");
+  r.set_matching_id("NOT-MINE");
+  ExpectFailed(service_->CancelOrder(op1_, r), "8.2.6", "3.8");
+  r.clear_matching_id();
+  r.set_eid(kEid);  // the order has no EID
+  ExpectFailed(service_->CancelOrder(op1_, r), "8.1.1", "3.1");
+  EXPECT_EQ(State(iccid), store::CONFIRMED);
+  r.clear_eid();
+  r.set_matching_id("MINE");
+  ExpectSuccess(service_->CancelOrder(op1_, r));
+}
+
+TEST_F(OrderServiceTest, CreateChecksOptions) {
+  OrderServiceOptions options;
+  absl::Status status = OrderService::Create(options, *store_).status();
+  EXPECT_THAT(status, matchers::StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(status.message(), HasSubstr("smdp_address"));
+}
+
+}  // namespace
+}  // namespace smdp::order
