@@ -218,6 +218,10 @@ class ProfileStore {
   // Entries due at `now` (next_attempt_at <= now), oldest first, at most
   // `limit`. Each returned entry's next attempt is pushed to now + `lease`
   // in the same commit, so concurrent senders do not send it twice.
+  // Callbacks of one profile go out in order: an entry is returned only
+  // when every earlier entry of its ICCID has been acknowledged (so at most
+  // one entry per ICCID per call; one that keeps failing holds back the
+  // later ones of its profile, never those of other profiles).
   [[nodiscard]] virtual absl::StatusOr<std::vector<store::OutboxEntry>>
   LeaseOutbox(absl::Time now, size_t limit, absl::Duration lease) = 0;
 

@@ -18,6 +18,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "profiles/rocksdb/internal/keys.h"
@@ -791,6 +792,7 @@ absl::StatusOr<store::ProfileRecord> RocksDbProfileStore::ApplyTransition(
     if (entry.next_attempt_at_ms() == 0) entry.set_next_attempt_at_ms(now_ms);
     wb.Put(cf_->outbox, ik::OutboxKey(id), entry.SerializeAsString());
     wb.Put(cf_->outbox, ik::OutboxDueKey(entry.next_attempt_at_ms(), id), "");
+    wb.Put(cf_->outbox, ik::OutboxByIccidKey(entry.iccid(), id), "");
   }
   // The record: the head always, the content only when it changed.
   store::ProfileRecord head = next;
@@ -1321,8 +1323,14 @@ RocksDbProfileStore::LeaseOutbox(absl::Time now, size_t limit,
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &upper_slice;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_->outbox));
+    // Entries waiting behind an earlier one of their profile are passed
+    // over; at most this many due entries are looked at per call.
+    size_t examined = 0;
+    const size_t max_examined = 4 * limit + 1000;
     for (it->Seek(std::string(1, ik::kOutboxDueTag));
-         it->Valid() && leased.size() < limit; it->Next()) {
+         it->Valid() && leased.size() < limit && examined < max_examined;
+         it->Next()) {
+      ++examined;
       absl::string_view key = ToView(it->key());
       std::optional<uint64_t> id =
           key.size() == 17 ? ik::DecodeU64(key.substr(9)) : std::nullopt;
@@ -1341,6 +1349,9 @@ RocksDbProfileStore::LeaseOutbox(absl::Time now, size_t limit,
         wb.Delete(cf_->outbox, it->key());
         continue;
       }
+      ASSIGN_OR_RETURN(std::optional<uint64_t> first,
+                       FirstOutboxIdOf(entry.iccid()));
+      if (first.has_value() && *first < *id) continue;  // not its turn yet
       wb.Delete(cf_->outbox, it->key());
       entry.set_next_attempt_at_ms(until_ms);
       wb.Put(cf_->outbox, ik::OutboxDueKey(until_ms, *id), "");
@@ -1353,6 +1364,21 @@ RocksDbProfileStore::LeaseOutbox(absl::Time now, size_t limit,
     RETURN_IF_ERROR(Write(wb, /*sync=*/true, "lease outbox"));
   }
   return leased;
+}
+
+absl::StatusOr<std::optional<uint64_t>> RocksDbProfileStore::FirstOutboxIdOf(
+    absl::string_view iccid) {
+  const std::string prefix = ik::OutboxByIccidPrefix(iccid);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf_->outbox));
+  it->Seek(prefix);
+  RETURN_IF_ERROR(FromRocks(it->status(), "scan outbox", options_.path));
+  if (!it->Valid()) return std::nullopt;
+  absl::string_view key = ToView(it->key());
+  if (!absl::StartsWith(key, prefix) || key.size() != prefix.size() + 8) {
+    return std::nullopt;
+  }
+  return ik::DecodeU64(key.substr(prefix.size()));
 }
 
 absl::StatusOr<store::OutboxEntry> RocksDbProfileStore::ReadOutboxEntry(
@@ -1373,6 +1399,7 @@ absl::Status RocksDbProfileStore::AckOutbox(uint64_t id) {
   rocksdb::WriteBatch wb;
   wb.Delete(cf_->outbox, ik::OutboxKey(id));
   wb.Delete(cf_->outbox, ik::OutboxDueKey(entry.next_attempt_at_ms(), id));
+  wb.Delete(cf_->outbox, ik::OutboxByIccidKey(entry.iccid(), id));
   return Write(wb, /*sync=*/true, "ack outbox");
 }
 
@@ -1780,6 +1807,12 @@ absl::StatusOr<StoreCheckReport> RocksDbProfileStore::Verify() {
               exists(cf_->outbox,
                      ik::OutboxDueKey(e.next_attempt_at_ms(), e.id())));
           if (!indexed) problem("outbox entry ", e.id(), " without due entry");
+          ASSIGN_OR_RETURN(
+              bool ordered,
+              exists(cf_->outbox, ik::OutboxByIccidKey(e.iccid(), e.id())));
+          if (!ordered) {
+            problem("outbox entry ", e.id(), " without its ICCID entry");
+          }
         } else if (key[0] == ik::kOutboxDueTag && key.size() == 17) {
           std::optional<uint64_t> id = ik::DecodeU64(key.substr(9));
           std::string value2;
@@ -1792,6 +1825,12 @@ absl::StatusOr<StoreCheckReport> RocksDbProfileStore::Verify() {
             ok = ik::OutboxDueKey(e.next_attempt_at_ms(), e.id()) == key;
           }
           if (!ok) problem("stale outbox due entry");
+        } else if (key[0] == ik::kOutboxByIccidTag && key.size() > 9) {
+          std::optional<uint64_t> id = ik::DecodeU64(key.substr(key.size() - 8));
+          std::string value2;
+          rocksdb::Status st =
+              db_->Get(ro, cf_->outbox, ik::OutboxKey(*id), &value2);
+          if (!st.ok()) problem("outbox ICCID entry without its entry");
         } else {
           problem("unknown outbox key");
         }

@@ -233,6 +233,9 @@ class RocksDbProfileStore : public ProfileStore {
   // Serialises LeaseOutbox, AckOutbox and RetryOutbox.
   absl::Mutex outbox_mu_;
 
+  // The id of the first (oldest) outbox entry of `iccid`, if any.
+  absl::StatusOr<std::optional<uint64_t>> FirstOutboxIdOf(
+      absl::string_view iccid);
   // The outbox entry `id`; NotFound when there is none. Called with
   // outbox_mu_ held.
   absl::StatusOr<store::OutboxEntry> ReadOutboxEntry(uint64_t id)

@@ -665,6 +665,50 @@ TEST_F(RocksDbProfileStoreTest, OutboxEntryIsQueuedWithTheChange) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST_F(RocksDbProfileStoreTest, OutboxKeepsTheOrderOfOneProfile) {
+  ASSERT_OK(ImportBatch(*store_, "b1", kOp, kType, 0, 2));
+  const std::string a = TestIccid(0);
+  const std::string b = TestIccid(1);
+  // Three callbacks for profile a (in-state updates), one for b.
+  for (const std::string& iccid : {a, a, b, a}) {
+    TransitionRequest t;
+    t.iccid = iccid;
+    t.from = {store::AVAILABLE};
+    t.to = store::AVAILABLE;
+    t.audit.set_action("test");
+    t.notify = store::OutboxEntry();
+    ASSERT_OK(store_->Transition(t).status());
+  }
+  const absl::Time now = clock_.Now();
+  ASSERT_OK_AND_ASSIGN(auto leased,
+                       store_->LeaseOutbox(now, 10, absl::Seconds(30)));
+  ASSERT_THAT(leased, SizeIs(2));  // the first of a, the only one of b
+  EXPECT_EQ(leased[0].iccid(), a);
+  EXPECT_EQ(leased[1].iccid(), b);
+  const uint64_t first_a = leased[0].id();
+  // a's first keeps failing: a's later ones wait, even when due earlier.
+  ASSERT_OK(store_->RetryOutbox(first_a, now + absl::Minutes(5)));
+  ASSERT_OK(store_->AckOutbox(leased[1].id()));
+  ASSERT_OK_AND_ASSIGN(leased, store_->LeaseOutbox(now + absl::Minutes(1), 10,
+                                                   absl::Seconds(30)));
+  EXPECT_THAT(leased, IsEmpty());
+  ASSERT_OK_AND_ASSIGN(leased, store_->LeaseOutbox(now + absl::Minutes(5), 10,
+                                                   absl::Seconds(30)));
+  ASSERT_THAT(leased, SizeIs(1));
+  EXPECT_EQ(leased[0].id(), first_a);
+  ASSERT_OK(store_->AckOutbox(first_a));
+  uint64_t last = first_a;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_OK_AND_ASSIGN(leased, store_->LeaseOutbox(now + absl::Minutes(6),
+                                                     10, absl::Seconds(30)));
+    ASSERT_THAT(leased, SizeIs(1));
+    EXPECT_EQ(leased[0].iccid(), a);
+    EXPECT_GT(leased[0].id(), last);
+    last = leased[0].id();
+    ASSERT_OK(store_->AckOutbox(last));
+  }
+}
+
 TEST_F(RocksDbProfileStoreTest, ConcurrentLeasesNeverShareAnEntry) {
   ASSERT_OK(ImportBatch(*store_, "b1", kOp, kType, 0, 200));
   TransitionRequest request = AllocateRequest();

@@ -79,6 +79,14 @@ std::string OutboxDueKey(int64_t next_attempt_ms, uint64_t id) {
                       EncodeU64(id));
 }
 
+std::string OutboxByIccidKey(absl::string_view iccid, uint64_t id) {
+  return Tagged(kOutboxByIccidTag, iccid, EncodeU64(id));
+}
+
+std::string OutboxByIccidPrefix(absl::string_view iccid) {
+  return Tagged(kOutboxByIccidTag, iccid, "");
+}
+
 std::string AuditKey(uint64_t seq) { return Tagged(kAuditTag, EncodeU64(seq)); }
 
 std::string AuditByIccidKey(absl::string_view iccid, uint64_t seq) {

@@ -15,6 +15,7 @@
 //              'X' | time(expires) | transaction_id → ""
 //   outbox     'Q' | u64(id)                     → OutboxEntry
 //              'D' | time(next_attempt) | u64(id) → ""
+//              'P' | iccid | \0 | u64(id)      → "" (per-profile order)
 //   audit      'G' | u64(seq)                    → AuditEntry
 //              'I' | iccid | \0 | u64(seq)       → ""
 //   indexes    'M' | matching_id                 → iccid (unique)
@@ -61,6 +62,11 @@ std::string OutboxKey(uint64_t id);
 std::string OutboxDueKey(int64_t next_attempt_ms, uint64_t id);
 inline constexpr char kOutboxTag = 'Q';
 inline constexpr char kOutboxDueTag = 'D';
+// The outbox entries of one ICCID in id order: only the first one may be
+// sent (callbacks of a profile are delivered in order).
+std::string OutboxByIccidKey(absl::string_view iccid, uint64_t id);
+std::string OutboxByIccidPrefix(absl::string_view iccid);
+inline constexpr char kOutboxByIccidTag = 'P';
 
 // --- audit ---
 std::string AuditKey(uint64_t seq);
