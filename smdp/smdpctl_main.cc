@@ -20,7 +20,20 @@
 //   smdpctl profiles show ICCID          state, metadata and history
 //   smdpctl profiles batch ID            a batch's status
 //
+// Every gRPC command (health, info, profiles) connects over TLS:
+//   --tls_ca=PEM                 the CA(s) smdpd's gRPC certificate chains to
+//   --tls_cert=PEM --tls_key=PEM the client certificate for Admin calls (its
+//                                CN must be in smdpd's admin_clients)
+//   --tls_server_name=NAME       when the certificate does not name --addr's
+//                                host
+// or, with --plaintext, without TLS (smdpd with grpc_plaintext, loopback).
+// With none of them, the dev files of <data_dir>/pki/grpc are used when they
+// exist (--data_dir, else the --config's, else smdp-data): ca.pem and the
+// admin certificate clients/smdp-admin.pem that dev-mode smdpd made, so the
+// commands work out of the box against a dev smdpd.
+//
 // Errors print one line on stderr; exit code 1 (2 for usage errors).
+#include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
 #include <openssl/crypto.h>
 #include <unistd.h>
@@ -40,7 +53,9 @@
 #include "api/admin.grpc.pb.h"
 #include "api/health.grpc.pb.h"
 #include "smdp/config/config.h"
+#include "smdp/grpc/tls_credentials.h"
 #include "smdp/pki/dev_pki.h"
+#include "smdp/pki/dev_tls.h"
 #include "smdp/server/dev_environment.h"
 #include "smdp/server/server.h"
 #include "util/file_util.h"
@@ -50,6 +65,17 @@ ABSL_FLAG(std::string, config, "", "smdpd config file (pki init).");
 ABSL_FLAG(std::string, data_dir, "", "Overrides the config's data_dir.");
 ABSL_FLAG(std::string, addr, "127.0.0.1:9443", "smdpd's gRPC address.");
 ABSL_FLAG(int, timeout_ms, 5000, "Deadline of gRPC calls (not imports).");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM CA(s) of smdpd's gRPC certificate. Default: "
+          "<data_dir>/pki/grpc/ca.pem of dev mode, when no --tls_* is given.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM client certificate for Admin calls (with --tls_key). Default: "
+          "the dev admin certificate, when no --tls_* is given.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "Name smdpd's certificate must carry, if not --addr's host.");
+ABSL_FLAG(bool, plaintext, false,
+          "Connect without TLS (smdpd with grpc_plaintext, on loopback).");
 ABSL_FLAG(std::string, batch, "", "Batch id (profiles import, list).");
 ABSL_FLAG(std::string, operator_id, "", "Operator (profiles import, list).");
 ABSL_FLAG(std::string, type, "", "Profile type (profiles import, list).");
@@ -73,18 +99,24 @@ namespace {
 constexpr char kUsage[] =
     "usage: smdpctl pki init [--config=FILE] [--data_dir=DIR]\n"
     "       smdpctl keys import --label=L --key_file=KEY.pem [--config=FILE]\n"
-    "       smdpctl health [--addr=HOST:PORT]\n"
-    "       smdpctl info [--addr=HOST:PORT]\n"
+    "       smdpctl health [--addr=HOST:PORT] [TLS]\n"
+    "       smdpctl info [--addr=HOST:PORT] [TLS]\n"
     "       smdpctl profiles import --batch=ID --operator_id=OP --type=T "
     "--template_file=UPP.der --csv=FILE [--no_ppk] [--spn=..] "
     "[--profile_name=..]\n"
     "       smdpctl profiles list [--state=S] [--type=T] [--batch=ID] "
     "[--operator_id=OP] [--all]\n"
     "       smdpctl profiles show ICCID\n"
-    "       smdpctl profiles batch ID";
+    "       smdpctl profiles batch ID\n"
+    "TLS (every gRPC command): --tls_ca=PEM [--tls_cert=PEM --tls_key=PEM] "
+    "[--tls_server_name=NAME] | --plaintext; none: the dev files of "
+    "<data_dir>/pki/grpc";
 
 int Fail(int code, absl::string_view message) {
-  std::cerr << "smdpctl: " << message << std::endl;
+  // One line, even when gRPC's message (a TLS failure) has several.
+  std::string line(message);
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  std::cerr << "smdpctl: " << line << std::endl;
   return code;
 }
 
@@ -152,9 +184,71 @@ int KeysImport() {
   return 0;
 }
 
-std::shared_ptr<grpc::Channel> Connect() {
-  return grpc::CreateChannel(absl::GetFlag(FLAGS_addr),
-                             grpc::InsecureChannelCredentials());
+// The data directory whose dev TLS files are the default: --data_dir, else
+// the --config's, else the default.
+absl::StatusOr<std::string> DataDir() {
+  if (!absl::GetFlag(FLAGS_data_dir).empty()) {
+    return absl::GetFlag(FLAGS_data_dir);
+  }
+  const std::string path = absl::GetFlag(FLAGS_config);
+  if (!path.empty()) {
+    ASSIGN_OR_RETURN(smdp::config::ServerConfig config,
+                     smdp::LoadConfigFile(path));
+    if (!config.data_dir().empty()) return config.data_dir();
+  }
+  return std::string(smdp::kDefaultDataDir);
+}
+
+// Usage errors of the TLS flags; empty when they are fine.
+std::string TlsFlagsError() {
+  const bool any_tls = !absl::GetFlag(FLAGS_tls_ca).empty() ||
+                       !absl::GetFlag(FLAGS_tls_cert).empty() ||
+                       !absl::GetFlag(FLAGS_tls_key).empty() ||
+                       !absl::GetFlag(FLAGS_tls_server_name).empty();
+  if (absl::GetFlag(FLAGS_plaintext) && any_tls) {
+    return "--plaintext and --tls_* exclude each other";
+  }
+  if (absl::GetFlag(FLAGS_tls_cert).empty() !=
+      absl::GetFlag(FLAGS_tls_key).empty()) {
+    return "--tls_cert and --tls_key go together";
+  }
+  if (absl::GetFlag(FLAGS_tls_ca).empty() &&
+      !absl::GetFlag(FLAGS_tls_cert).empty()) {
+    return "--tls_cert needs --tls_ca (the CA of smdpd's certificate)";
+  }
+  return "";
+}
+
+// A channel to --addr: TLS with the --tls_* files (or the dev files), or
+// plaintext with --plaintext.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> Connect() {
+  const std::string addr = absl::GetFlag(FLAGS_addr);
+  if (absl::GetFlag(FLAGS_plaintext)) {
+    return grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
+  }
+  smdp::GrpcClientTlsFiles files;
+  files.ca_file = absl::GetFlag(FLAGS_tls_ca);
+  files.certificate_chain_file = absl::GetFlag(FLAGS_tls_cert);
+  files.private_key_file = absl::GetFlag(FLAGS_tls_key);
+  files.server_name_override = absl::GetFlag(FLAGS_tls_server_name);
+  if (files.ca_file.empty()) {
+    ASSIGN_OR_RETURN(std::string data_dir, DataDir());
+    const smdp::pki::DevTls dev =
+        smdp::pki::DevTlsLayout(smdp::pki::DevTlsDir(data_dir));
+    if (!smdp::FileExists(dev.ca_cert)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "no TLS CA for ", addr,
+          ": give --tls_ca=PEM (and --tls_cert, "
+          "--tls_key for admin calls) or --plaintext; no dev files in ",
+          dev.dir));
+    }
+    files.ca_file = dev.ca_cert;
+    if (smdp::FileExists(dev.admin.cert) && smdp::FileExists(dev.admin.key)) {
+      files.certificate_chain_file = dev.admin.cert;
+      files.private_key_file = dev.admin.key;
+    }
+  }
+  return smdp::CreateGrpcTlsChannel(addr, files);
 }
 
 void SetDeadline(grpc::ClientContext& context) {
@@ -164,7 +258,9 @@ void SetDeadline(grpc::ClientContext& context) {
 }
 
 int Health() {
-  auto stub = grpc::health::v1::Health::NewStub(Connect());
+  auto channel = Connect();
+  if (!channel.ok()) return Fail(1, channel.status().message());
+  auto stub = grpc::health::v1::Health::NewStub(*channel);
   grpc::ClientContext context;
   SetDeadline(context);
   grpc::health::v1::HealthCheckRequest request;
@@ -183,7 +279,9 @@ int Health() {
 }
 
 int Info() {
-  auto stub = smdp::admin::Admin::NewStub(Connect());
+  auto channel = Connect();
+  if (!channel.ok()) return Fail(1, channel.status().message());
+  auto stub = smdp::admin::Admin::NewStub(*channel);
   grpc::ClientContext context;
   SetDeadline(context);
   smdp::admin::GetServerInfoResponse response;
@@ -240,7 +338,9 @@ int ProfilesImport() {
   auto csv = smdp::ReadFile(absl::GetFlag(FLAGS_csv), size_t{256} << 20);
   if (!csv.ok()) return Fail(1, csv.status().message());
 
-  auto stub = smdp::admin::Admin::NewStub(Connect());
+  auto channel = Connect();
+  if (!channel.ok()) return Fail(1, channel.status().message());
+  auto stub = smdp::admin::Admin::NewStub(*channel);
   grpc::ClientContext context;
   auto stream = stub->ImportBatch(&context);
   smdp::admin::ImportBatchRequest request;
@@ -289,7 +389,9 @@ int ProfilesImport() {
 }
 
 int ProfilesList() {
-  auto stub = smdp::admin::Admin::NewStub(Connect());
+  auto channel = Connect();
+  if (!channel.ok()) return Fail(1, channel.status().message());
+  auto stub = smdp::admin::Admin::NewStub(*channel);
   smdp::admin::ListProfilesRequest request;
   request.set_state(absl::GetFlag(FLAGS_state));
   request.set_profile_type(absl::GetFlag(FLAGS_type));
@@ -325,7 +427,9 @@ int ProfilesList() {
 }
 
 int ProfilesShow(const std::string& iccid) {
-  auto stub = smdp::admin::Admin::NewStub(Connect());
+  auto channel = Connect();
+  if (!channel.ok()) return Fail(1, channel.status().message());
+  auto stub = smdp::admin::Admin::NewStub(*channel);
   grpc::ClientContext context;
   SetDeadline(context);
   smdp::admin::GetProfileRequest request;
@@ -361,7 +465,9 @@ int ProfilesShow(const std::string& iccid) {
 }
 
 int ProfilesBatch(const std::string& id) {
-  auto stub = smdp::admin::Admin::NewStub(Connect());
+  auto channel = Connect();
+  if (!channel.ok()) return Fail(1, channel.status().message());
+  auto stub = smdp::admin::Admin::NewStub(*channel);
   grpc::ClientContext context;
   SetDeadline(context);
   smdp::admin::GetBatchRequest request;
@@ -384,10 +490,16 @@ int ProfilesBatch(const std::string& id) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
+  // gRPC logs a failed TLS handshake on stderr itself; the call's status
+  // says the same, and errors are one line.
+  gpr_set_log_function([](gpr_log_func_args*) {});
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   std::vector<std::string> words(args.begin() + 1, args.end());
   if (words == std::vector<std::string>{"pki", "init"}) return PkiInit();
   if (words == std::vector<std::string>{"keys", "import"}) return KeysImport();
+  if (std::string error = TlsFlagsError(); !error.empty()) {
+    return Fail(2, error);
+  }
   if (words == std::vector<std::string>{"health"}) return Health();
   if (words == std::vector<std::string>{"info"}) return Info();
   if (words.size() >= 2 && words[0] == "profiles") {

@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> identities;
   for (const auto& id : (*server)->identities()) identities.push_back(id.name);
   std::cout << "smdpd: serving grpc=" << (*server)->grpc_address()
+            << " grpc_tls=" << ((*server)->grpc_tls() ? "on" : "off")
             << " es9_https="
             << ((*server)->es9_https_address().empty()
                     ? "off"

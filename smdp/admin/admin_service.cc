@@ -1,7 +1,10 @@
 #include "smdp/admin/admin_service.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "smdp/grpc/peer_identity.h"
 #include "smdp/grpc/status_util.h"
 #include "util/status_macros.h"
 
@@ -117,14 +120,43 @@ absl::StatusOr<store::ProfileMetadata> MetadataFromAdmin(
   return out;
 }
 
+grpc::Status CheckAdminCaller(const grpc::ServerContext& context,
+                              const AdminAccess& access) {
+  if (access.allow_all) return grpc::Status::OK;
+  absl::StatusOr<PeerCertificate> peer = GetPeerCertificate(context);
+  if (!peer.ok()) {
+    return grpc::Status(
+        grpc::StatusCode::UNAUTHENTICATED,
+        absl::StrCat("the Admin service needs a client certificate listed in "
+                     "admin_clients: ",
+                     peer.status().message()));
+  }
+  const std::vector<std::string>& allowed = access.client_common_names;
+  if (std::find(allowed.begin(), allowed.end(), peer->common_name) ==
+      allowed.end()) {
+    return grpc::Status(
+        grpc::StatusCode::PERMISSION_DENIED,
+        absl::StrCat("client certificate CN '", peer->common_name,
+                     "' is not in admin_clients"));
+  }
+  return grpc::Status::OK;
+}
+
 AdminService::AdminService(admin::GetServerInfoResponse info,
                            profiles::ProfileStore& store,
-                           profiles::BatchImporter& importer)
-    : info_(std::move(info)), store_(store), importer_(importer) {}
+                           profiles::BatchImporter& importer,
+                           AdminAccess access)
+    : info_(std::move(info)),
+      access_(std::move(access)),
+      store_(store),
+      importer_(importer) {}
 
-grpc::Status AdminService::GetServerInfo(grpc::ServerContext*,
+grpc::Status AdminService::GetServerInfo(grpc::ServerContext* context,
                                          const admin::GetServerInfoRequest*,
                                          admin::GetServerInfoResponse* out) {
+  if (grpc::Status denied = CheckAdminCaller(*context, access_); !denied.ok()) {
+    return denied;
+  }
   *out = info_;
   return grpc::Status::OK;
 }
@@ -133,6 +165,9 @@ grpc::Status AdminService::ImportBatch(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<admin::ImportBatchProgress,
                              admin::ImportBatchRequest>* stream) {
+  if (grpc::Status denied = CheckAdminCaller(*context, access_); !denied.ok()) {
+    return denied;
+  }
   admin::ImportBatchRequest message;
   if (!stream->Read(&message) || !message.has_header()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -180,9 +215,12 @@ grpc::Status AdminService::ImportBatch(
   return ToGrpcStatus(batch.status());
 }
 
-grpc::Status AdminService::ListProfiles(grpc::ServerContext*,
+grpc::Status AdminService::ListProfiles(grpc::ServerContext* context,
                                         const admin::ListProfilesRequest* in,
                                         admin::ListProfilesResponse* out) {
+  if (grpc::Status denied = CheckAdminCaller(*context, access_); !denied.ok()) {
+    return denied;
+  }
   profiles::ProfileQuery query;
   if (!in->state().empty()) {
     auto state = ParseState(in->state());
@@ -207,9 +245,12 @@ grpc::Status AdminService::ListProfiles(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status AdminService::GetProfile(grpc::ServerContext*,
+grpc::Status AdminService::GetProfile(grpc::ServerContext* context,
                                       const admin::GetProfileRequest* in,
                                       admin::GetProfileResponse* out) {
+  if (grpc::Status denied = CheckAdminCaller(*context, access_); !denied.ok()) {
+    return denied;
+  }
   auto record = store_.GetProfile(in->iccid());
   if (!record.ok()) return ToGrpcStatus(record.status());
   Summarize(*record, out->mutable_profile());
@@ -234,9 +275,12 @@ grpc::Status AdminService::GetProfile(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status AdminService::GetBatch(grpc::ServerContext*,
+grpc::Status AdminService::GetBatch(grpc::ServerContext* context,
                                     const admin::GetBatchRequest* in,
                                     admin::BatchStatus* out) {
+  if (grpc::Status denied = CheckAdminCaller(*context, access_); !denied.ok()) {
+    return denied;
+  }
   auto batch = store_.GetBatch(in->batch_id());
   if (!batch.ok()) return ToGrpcStatus(batch.status());
   out->set_batch_id(batch->batch_id());

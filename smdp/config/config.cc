@@ -1,5 +1,7 @@
 #include "smdp/config/config.h"
 
+#include <arpa/inet.h>
+
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -12,6 +14,7 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
+#include "util/status_macros.h"
 
 namespace smdp {
 namespace {
@@ -63,6 +66,61 @@ bool IsOid(absl::string_view oid) {
   return true;
 }
 
+// grpc_tls, grpc_plaintext and admin_clients; `grpc_host` is grpc_listen's
+// host.
+absl::Status ValidateGrpcTransport(const config::ServerConfig& config,
+                                   absl::string_view grpc_host) {
+  const config::GrpcTls& tls = config.grpc_tls();
+  const bool tls_set = !tls.certificate_chain_file().empty() ||
+                       !tls.private_key_file().empty() ||
+                       !tls.client_ca_files().empty();
+  if (config.grpc_plaintext()) {
+    if (tls_set) {
+      return FieldError("grpc_plaintext",
+                        "is true but grpc_tls is set too; choose one");
+    }
+    if (!IsLoopbackHost(grpc_host)) {
+      return FieldError(
+          "grpc_plaintext",
+          absl::StrCat("only allowed when grpc_listen is a loopback address "
+                       "(127.0.0.1, [::1], localhost), not '",
+                       config.grpc_listen(), "'"));
+    }
+  } else if (tls_set) {
+    if (tls.certificate_chain_file().empty()) {
+      return FieldError("grpc_tls.certificate_chain_file", "is empty");
+    }
+    if (tls.private_key_file().empty()) {
+      return FieldError("grpc_tls.private_key_file", "is empty");
+    }
+    if (tls.client_ca_files().empty()) {
+      return FieldError("grpc_tls.client_ca_files",
+                        "is empty: client certificates (admin, operators) "
+                        "need a CA to chain to");
+    }
+    for (int i = 0; i < tls.client_ca_files_size(); ++i) {
+      if (tls.client_ca_files(i).empty()) {
+        return FieldError(absl::StrCat("grpc_tls.client_ca_files[", i, "]"),
+                          "is empty");
+      }
+    }
+  } else if (!config.dev_mode()) {
+    return FieldError("grpc_tls",
+                      "not set and dev_mode is false: configure "
+                      "certificate_chain_file, private_key_file and "
+                      "client_ca_files, or grpc_plaintext: true on a loopback "
+                      "grpc_listen");
+  }
+  for (int i = 0; i < config.admin_clients_size(); ++i) {
+    const std::string& cn = config.admin_clients(i);
+    if (cn.empty() || cn.size() > 64) {
+      return FieldError(absl::StrCat("admin_clients[", i, "]"),
+                        "must be a certificate CN of 1 to 64 characters");
+    }
+  }
+  return absl::OkStatus();
+}
+
 void Default(std::string* field, absl::string_view value) {
   if (field->empty()) *field = std::string(value);
 }
@@ -92,6 +150,20 @@ absl::Status ParseHostPort(absl::string_view address, std::string* host,
   *host = std::string(h);
   *port = p;
   return absl::OkStatus();
+}
+
+bool IsLoopbackHost(absl::string_view host) {
+  if (absl::AsciiStrToLower(host) == "localhost") return true;
+  const std::string text(host);
+  in_addr v4;
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6;
+  if (inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
+    return IN6_IS_ADDR_LOOPBACK(&v6);
+  }
+  return false;
 }
 
 absl::StatusOr<config::ServerConfig> ParseConfig(
@@ -152,6 +224,9 @@ void ApplyDefaults(config::ServerConfig& config, bool from_file) {
   if (config.session_ttl_seconds() == 0) config.set_session_ttl_seconds(300);
   if (config.max_download_attempts() == 0) config.set_max_download_attempts(3);
   if (!config.has_dev_mode()) config.set_dev_mode(!from_file);
+  if (config.dev_mode() && config.admin_clients().empty()) {
+    config.add_admin_clients(std::string(kDevAdminClient));
+  }
   if (config.worker_threads() == 0) {
     config.set_worker_threads(
         std::max(1u, std::thread::hardware_concurrency()));
@@ -189,6 +264,8 @@ absl::Status ValidateConfig(const config::ServerConfig& config) {
       !s.ok()) {
     return FieldError("grpc_listen", s.message());
   }
+  // grpc_listen's host, for ValidateGrpcTransport below.
+  const std::string grpc_host = host;
   if (config.es9_https_listen() != "off") {
     if (absl::Status s = ParseHostPort(config.es9_https_listen(), &host, &port);
         !s.ok()) {
@@ -257,7 +334,7 @@ absl::Status ValidateConfig(const config::ServerConfig& config) {
       }
     }
   }
-  return absl::OkStatus();
+  return ValidateGrpcTransport(config, grpc_host);
 }
 
 }  // namespace smdp

@@ -30,6 +30,8 @@ inline constexpr absl::string_view kDefaultPkcs11Module =
 inline constexpr absl::string_view kDefaultTokenLabel = "smdp";
 inline constexpr absl::string_view kDefaultPinEnv = "SMDP_HSM_PIN";
 inline constexpr absl::string_view kDefaultKekLabel = "kek";
+// admin_clients in dev mode: the CN of the dev admin client certificate.
+inline constexpr absl::string_view kDevAdminClient = "smdp-admin";
 
 // Reads a config file: textproto (.textproto, .txtpb, .pb.txt, .cfg) or JSON
 // (.json). Unknown fields are errors (a typo must not silently fall back to
@@ -52,6 +54,10 @@ void ApplyDefaults(config::ServerConfig& config, bool from_file);
 // Splits "host:port" / "[v6]:port". InvalidArgument when malformed.
 [[nodiscard]] absl::Status ParseHostPort(absl::string_view address,
                                          std::string* host, int* port);
+
+// True for "localhost", an IPv4 address in 127.0.0.0/8 and "::1" (a host as
+// ParseHostPort returns it, without brackets).
+bool IsLoopbackHost(absl::string_view host);
 
 }  // namespace smdp
 

@@ -64,6 +64,28 @@ TEST(ConfigTest, EachBadFieldIsNamed) {
        "identities { name: 'a' ci_cert_file: 'c' dpauth_cert_file: 'a' "
        "dppb_cert_file: 'b' dpauth_key: 'k' dppb_key: 'l' }",
        "identities[1].name"},
+      {"dev_mode: true grpc_plaintext: true grpc_listen: '0.0.0.0:9443'",
+       "grpc_plaintext"},
+      {"dev_mode: true grpc_plaintext: true grpc_listen: '[::]:9443'",
+       "grpc_plaintext"},
+      {"dev_mode: true grpc_plaintext: true grpc_listen: 'smdp.example:1'",
+       "grpc_plaintext"},
+      {"dev_mode: true grpc_plaintext: true grpc_tls { private_key_file: 'k' }",
+       "grpc_plaintext"},
+      {"dev_mode: true grpc_tls { certificate_chain_file: 'c' }",
+       "grpc_tls.private_key_file"},
+      {"dev_mode: true grpc_tls { private_key_file: 'k' }",
+       "grpc_tls.certificate_chain_file"},
+      {"dev_mode: true grpc_tls { certificate_chain_file: 'c' "
+       "private_key_file: 'k' }",
+       "grpc_tls.client_ca_files"},
+      {"dev_mode: true grpc_tls { certificate_chain_file: 'c' "
+       "private_key_file: 'k' client_ca_files: '' }",
+       "grpc_tls.client_ca_files[0]"},
+      {"dev_mode: true admin_clients: ''", "admin_clients[0]"},
+      {"identities { name: 'a' ci_cert_file: 'c' dpauth_cert_file: 'a' "
+       "dppb_cert_file: 'b' dpauth_key: 'k' dppb_key: 'l' }",
+       "grpc_tls"},
   };
   for (const auto& [text, field] : cases) {
     absl::Status status = ValidateConfig(Defaulted(text));
@@ -73,6 +95,60 @@ TEST(ConfigTest, EachBadFieldIsNamed) {
         << text;
     EXPECT_THAT(std::string(status.message()), ::testing::Not(HasSubstr("\n")));
   }
+}
+
+TEST(ConfigTest, GrpcTransport) {
+  // Dev mode: TLS with the dev material, and the dev admin certificate.
+  config::ServerConfig dev;
+  ApplyDefaults(dev, /*from_file=*/false);
+  EXPECT_FALSE(dev.grpc_plaintext());
+  EXPECT_FALSE(dev.has_grpc_tls());
+  EXPECT_THAT(dev.admin_clients(), ::testing::ElementsAre("smdp-admin"));
+  // Given admin_clients replace the default.
+  EXPECT_THAT(Defaulted("dev_mode: true admin_clients: 'ops'").admin_clients(),
+              ::testing::ElementsAre("ops"));
+
+  // Outside dev mode nobody is an admin by default, and TLS is required.
+  const char* kIdentity =
+      "identities { name: 'a' ci_cert_file: 'c' dpauth_cert_file: 'a' "
+      "dppb_cert_file: 'b' dpauth_key: 'k' dppb_key: 'l' } ";
+  config::ServerConfig prod = Defaulted(absl::StrCat(
+      kIdentity,
+      "grpc_tls { certificate_chain_file: 'c' private_key_file: 'k' "
+      "client_ca_files: 'a' client_ca_files: 'b' }"));
+  EXPECT_TRUE(prod.admin_clients().empty());
+  EXPECT_TRUE(ValidateConfig(prod).ok()) << ValidateConfig(prod);
+  absl::Status status = ValidateConfig(Defaulted(kIdentity));
+  EXPECT_THAT(
+      status.message(),
+      HasSubstr("config field grpc_tls: not set and dev_mode is false"));
+
+  // Plaintext on loopback only.
+  for (const char* listen : {"127.0.0.1:0", "127.1.2.3:9443", "[::1]:9443",
+                             "localhost:9443", "LOCALHOST:1"}) {
+    config::ServerConfig plain = Defaulted(absl::StrCat(
+        kIdentity, "grpc_plaintext: true grpc_listen: '", listen, "'"));
+    EXPECT_TRUE(ValidateConfig(plain).ok())
+        << listen << ": " << ValidateConfig(plain);
+  }
+  status = ValidateConfig(Defaulted(absl::StrCat(
+      kIdentity, "grpc_plaintext: true grpc_listen: '10.0.0.1:9443'")));
+  EXPECT_EQ(status.message(),
+            "config field grpc_plaintext: only allowed when grpc_listen is a "
+            "loopback address (127.0.0.1, [::1], localhost), not "
+            "'10.0.0.1:9443'");
+}
+
+TEST(ConfigTest, LoopbackHosts) {
+  EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));
+  EXPECT_TRUE(IsLoopbackHost("127.255.0.9"));
+  EXPECT_TRUE(IsLoopbackHost("::1"));
+  EXPECT_TRUE(IsLoopbackHost("localhost"));
+  EXPECT_FALSE(IsLoopbackHost("0.0.0.0"));
+  EXPECT_FALSE(IsLoopbackHost("::"));
+  EXPECT_FALSE(IsLoopbackHost("128.0.0.1"));
+  EXPECT_FALSE(IsLoopbackHost("localhost.example.com"));
+  EXPECT_FALSE(IsLoopbackHost("[::1]"));
 }
 
 TEST(ConfigTest, ParseErrorsNameTheFilePositionAndField) {

@@ -310,14 +310,19 @@ class DownloadServiceTest : public ::testing::Test {
     return p.ok() ? p->state() : store::PROFILE_STATE_UNSPECIFIED;
   }
 
+  // The callbacks queued since the last call, delivered (acknowledged) in
+  // the order a sender gets them (one per profile per lease).
   std::vector<uint32_t> OutboxPoints() {
-    auto entries =
-        store_->LeaseOutbox(now_ + absl::Hours(1), 1000, absl::Seconds(1));
-    EXPECT_THAT(entries.status(), IsOk());
     std::vector<uint32_t> points;
-    if (entries.ok()) {
-      for (const auto& e : *entries)
+    while (true) {
+      auto entries =
+          store_->LeaseOutbox(now_ + absl::Hours(1), 1000, absl::Seconds(1));
+      EXPECT_THAT(entries.status(), IsOk());
+      if (!entries.ok() || entries->empty()) break;
+      for (const auto& e : *entries) {
         points.push_back(e.notification_point_id());
+        EXPECT_THAT(store_->AckOutbox(e.id()), IsOk());
+      }
     }
     return points;
   }

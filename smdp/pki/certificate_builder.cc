@@ -1,11 +1,10 @@
 #include "smdp/pki/certificate_builder.h"
 
-#include <openssl/err.h>
-
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
@@ -258,6 +257,16 @@ absl::Status AddSubjectAltName(X509* x, const SubjectAltNameExtension& spec) {
   }
   for (const std::string& dns : spec.dns_names) {
     ASSIGN_OR_RETURN(GeneralNamePtr gn, Ia5Name(GEN_DNS, dns));
+    RETURN_IF_ERROR(PushName(names.get(), std::move(gn)));
+  }
+  for (const std::string& ip : spec.ip_addresses) {
+    GeneralNamePtr gn(
+        a2i_GENERAL_NAME(nullptr, nullptr, nullptr, GEN_IPADD, ip.c_str(), 0));
+    if (gn == nullptr) {
+      ERR_clear_error();
+      return absl::InvalidArgumentError(absl::StrCat(
+          "subjectAltName iPAddress '", ip, "' is not an IP address"));
+    }
     RETURN_IF_ERROR(PushName(names.get(), std::move(gn)));
   }
   for (const std::string& oid : spec.registered_ids) {

@@ -125,9 +125,13 @@ struct ExtendedKeyUsageExtension {
   bool critical = true;
 };
 
-// subjectAltName (2.5.29.17): dNSNames first, then registeredIDs.
+// subjectAltName (2.5.29.17): dNSNames first, then iPAddresses, then
+// registeredIDs.
 struct SubjectAltNameExtension {
   std::vector<std::string> dns_names;
+  // Textual IPv4 or IPv6 addresses ("127.0.0.1", "::1"), for TLS servers
+  // that clients dial by address. SGP.22 certificates have none.
+  std::vector<std::string> ip_addresses;
   std::vector<std::string> registered_ids;  // Dotted OIDs.
   bool critical = false;
 };

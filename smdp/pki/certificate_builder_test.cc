@@ -3,6 +3,7 @@
 #include <openssl/asn1.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <map>
 #include <memory>
@@ -430,6 +431,19 @@ TEST_F(BuilderTest, TimesUseUtcTimeBefore2050AndGeneralizedTimeAfter) {
             std::make_pair(std::string("20500101000000Z"), false));
 }
 
+TEST_F(BuilderTest, SubjectAltNameWithIpAddresses) {
+  CertificateSpec spec = DpAuthSpec();
+  spec.subject_alt_name->dns_names = {"localhost"};
+  spec.subject_alt_name->ip_addresses = {"127.0.0.1", "::1"};
+  X509Ptr x = IssueOrDie(spec);
+  ASSERT_NE(x, nullptr);
+  EXPECT_EQ(X509_check_host(x.get(), "localhost", 0, 0, nullptr), 1);
+  EXPECT_EQ(X509_check_ip_asc(x.get(), "127.0.0.1", 0), 1);
+  EXPECT_EQ(X509_check_ip_asc(x.get(), "::1", 0), 1);
+  EXPECT_EQ(X509_check_ip_asc(x.get(), "127.0.0.2", 0), 0);
+  EXPECT_THAT(SanRegisteredIds(x.get()), ElementsAre("2.999.10"));
+}
+
 TEST_F(BuilderTest, ExpiredCertificateIsIssuedAsAsked) {
   CertificateSpec spec = DpAuthSpec();
   spec.not_before = At(2010);
@@ -571,6 +585,12 @@ TEST_F(BuilderTest, MalformedSpecsAreInvalidArgument) {
   spec.subject_alt_name->registered_ids = {"bogus"};
   EXPECT_EQ(IssueCertificate(spec, ci_der_, *ci_key_.signer).status().code(),
             absl::StatusCode::kInvalidArgument);
+
+  spec = DpAuthSpec();
+  spec.subject_alt_name->ip_addresses = {"127.0.0.300"};
+  status = IssueCertificate(spec, ci_der_, *ci_key_.signer).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("127.0.0.300"));
 
   spec = DpAuthSpec();
   spec.subject.push_back({"noSuchAttribute", "x"});

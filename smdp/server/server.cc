@@ -21,9 +21,11 @@
 #include "smdp/config/config.h"
 #include "smdp/download/download_service.h"
 #include "smdp/grpc/es9plus_service.h"
+#include "smdp/grpc/tls_credentials.h"
 #include "smdp/http/es9plus_binding.h"
 #include "smdp/http/gsma_http_server.h"
 #include "smdp/pki/dev_pki.h"
+#include "smdp/pki/dev_tls.h"
 #include "smdp/server/dev_environment.h"
 #include "util/file_util.h"
 #include "util/log.h"
@@ -43,6 +45,53 @@ absl::StatusOr<std::vector<config::Identity>> DevIdentities(
   ASSIGN_OR_RETURN(pki::DevPki dev, pki::EnsureDevPki(options, provider));
   return std::vector<config::Identity>{DevPkiIdentityConfig("nist", dev.nist),
                                        DevPkiIdentityConfig("brp", dev.brp)};
+}
+
+// Dev mode's admin_clients default names the dev admin certificate.
+static_assert(pki::kDevAdminCommonName == kDevAdminClient);
+
+// The credentials of the gRPC listener and who may call Admin on it:
+// plaintext (loopback only, checked by ValidateConfig) lets every caller in;
+// TLS uses grpc_tls, or in dev mode without it the dev TLS material.
+absl::Status GrpcCredentials(
+    const config::ServerConfig& config,
+    std::shared_ptr<grpc::ServerCredentials>* credentials,
+    AdminAccess* access) {
+  access->client_common_names.assign(config.admin_clients().begin(),
+                                     config.admin_clients().end());
+  if (config.grpc_plaintext()) {
+    *credentials = grpc::InsecureServerCredentials();
+    access->allow_all = true;
+    return absl::OkStatus();
+  }
+  GrpcServerTlsFiles files;
+  const config::GrpcTls& tls = config.grpc_tls();
+  if (!tls.certificate_chain_file().empty()) {
+    files.certificate_chain_file = tls.certificate_chain_file();
+    files.private_key_file = tls.private_key_file();
+    files.client_ca_files.assign(tls.client_ca_files().begin(),
+                                 tls.client_ca_files().end());
+  } else if (config.dev_mode()) {
+    pki::DevTlsOptions options;
+    options.dir = pki::DevTlsDir(config.data_dir());
+    options.smdp_address = config.smdp_address();
+    ASSIGN_OR_RETURN(pki::DevTls dev, pki::EnsureDevTls(options));
+    if (dev.created) LogInfo("created dev gRPC TLS material in ", dev.dir);
+    files.certificate_chain_file = dev.server_chain;
+    files.private_key_file = dev.server_key;
+    files.client_ca_files = {dev.client_ca_cert};
+  } else {
+    return absl::FailedPreconditionError(
+        "grpc_tls is not set (and dev_mode and grpc_plaintext are false)");
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> made =
+      MakeGrpcServerCredentials(files);
+  if (!made.ok()) {
+    return absl::Status(made.status().code(),
+                        absl::StrCat("grpc_tls: ", made.status().message()));
+  }
+  *credentials = *std::move(made);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -93,6 +142,7 @@ struct SmdpServer::State {
   bool stopping ABSL_GUARDED_BY(cleaner_mu) = false;
   std::unique_ptr<grpc::Server> grpc_server;
   std::string grpc_address;
+  bool grpc_tls = false;
   bool shut_down = false;
 };
 
@@ -130,8 +180,12 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
   for (const SmdpIdentity& id : state->identities) {
     info.add_identities(id.name);
   }
-  state->admin =
-      std::make_unique<AdminService>(info, *state->store, *state->importer);
+  std::shared_ptr<grpc::ServerCredentials> grpc_credentials;
+  AdminAccess admin_access;
+  RETURN_IF_ERROR(GrpcCredentials(config, &grpc_credentials, &admin_access));
+  state->grpc_tls = !config.grpc_plaintext();
+  state->admin = std::make_unique<AdminService>(
+      info, *state->store, *state->importer, std::move(admin_access));
 
   // ES9+: the download service over the store, trusting the identities' CIs.
   std::vector<std::string> ci_certificates;
@@ -155,8 +209,7 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config.grpc_listen(),
-                           grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(config.grpc_listen(), grpc_credentials, &port);
   builder.RegisterService(state->admin.get());
   builder.RegisterService(state->es9_grpc.get());
   grpc::ResourceQuota quota("smdpd");
@@ -237,6 +290,8 @@ SmdpServer::~SmdpServer() { Shutdown(); }
 const std::string& SmdpServer::grpc_address() const {
   return state_->grpc_address;
 }
+
+bool SmdpServer::grpc_tls() const { return state_->grpc_tls; }
 
 const std::string& SmdpServer::es9_https_address() const {
   return state_->es9_https_address;

@@ -1,6 +1,13 @@
 // SmdpServer: smdpd as a library. Opens everything the config names (dev
 // environment, CryptoProvider, dev PKI, identities, RocksDB data dir) and
-// serves gRPC (health, reflection, admin) until Shutdown().
+// serves gRPC (health, reflection, Admin, ES9+) and the ES9+ HTTPS binding
+// until Shutdown().
+//
+// gRPC runs over TLS (grpc_tls, or in dev mode the dev TLS material of
+// smdp/pki/dev_tls.h) with client certificates requested and verified when
+// presented: health, reflection and ES9+ are open to any TLS client, Admin
+// needs a client certificate whose CN is in admin_clients. With
+// grpc_plaintext (loopback only) there is no TLS and Admin is open.
 //
 //   ASSIGN_OR_RETURN(auto server, SmdpServer::Start(config));
 //   std::cout << server->grpc_address();
@@ -41,6 +48,8 @@ class SmdpServer {
 
   // The bound gRPC address, with the actual port ("127.0.0.1:9443").
   const std::string& grpc_address() const;
+  // True when gRPC is served over TLS, false with grpc_plaintext.
+  bool grpc_tls() const;
   // The bound ES9+ HTTPS address; empty when es9_https_listen is "off".
   const std::string& es9_https_address() const;
   const std::vector<SmdpIdentity>& identities() const;

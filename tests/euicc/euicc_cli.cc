@@ -19,6 +19,19 @@
 //       BoundProfilePackage (BF36). Prints the ProfileInstallationResult.
 //   euicc_cli --state=DIR cancel --transaction_id=HEX --reason=N
 //       Prints the CancelSessionResponse.
+//   euicc_cli --state=DIR download --smdp=HOST:PORT --matching_id=AC
+//       [--transport=https|grpc] [--ca=PEM] [--smdp_address=NAME] [--cc=CODE]
+//       [--out_profile=FILE] [--tls_cert=PEM --tls_key=PEM]
+//       Plays the LPA against a running SM-DP+ (tests/euicc/lpa.h): a whole
+//       download, from GetEuiccChallenge to the notification of the
+//       installation result, over the GSMA HTTPS binding (default) or ES9+
+//       over gRPC. Prints one line per step, then "<ICCID> installed"; a
+//       Failed answer or an eUICC refusal is one line on stderr naming the
+//       step (with the GSMA subject/reason codes), exit 1. --smdp_address
+//       defaults to --smdp's host. --ca is the trust anchor: for HTTPS the CI
+//       that issued CERT.DP.TLS, for gRPC the CA of smdpd's gRPC certificate;
+//       default the dev file under ./smdp-data when it exists
+//       (pki/nist/ci.pem, pki/grpc/ca.pem).
 //
 // Input files may be binary DER, base64 of it, or JSON (detected). Output
 // is base64 on stdout, or binary DER into --out=FILE. --now=RFC3339 fixes
@@ -26,6 +39,9 @@
 //
 // Errors print one line on stderr and exit 1 (2 for usage errors); an ES10b
 // error answer is still printed (the LPA forwards it) before exiting 1.
+#include <grpc/support/log.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -42,7 +58,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "smdp/pki/dev_tls.h"
 #include "smdp/rsp/types.h"
+#include "tests/euicc/lpa.h"
 #include "tests/euicc/software_euicc.h"
 #include "util/file_util.h"
 
@@ -65,6 +83,15 @@ ABSL_FLAG(std::string, cc, "", "prepare: the confirmation code.");
 ABSL_FLAG(std::string, transaction_id, "", "cancel: transactionId (hex).");
 ABSL_FLAG(int, reason, 1, "cancel: CancelSessionReason (1 = postponed).");
 ABSL_FLAG(std::string, now, "", "The eUICC's clock (RFC 3339); default now.");
+ABSL_FLAG(std::string, smdp, "", "download: the SM-DP+, HOST:PORT.");
+ABSL_FLAG(std::string, transport, "https", "download: https or grpc.");
+ABSL_FLAG(std::string, ca, "",
+          "download: PEM trust anchor (HTTPS: the CI of CERT.DP.TLS; gRPC: "
+          "the CA of smdpd's gRPC certificate). Default: the dev file under "
+          "./smdp-data.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "download: optional client certificate (PEM).");
+ABSL_FLAG(std::string, tls_key, "", "download: its private key (PEM).");
 
 namespace {
 
@@ -72,7 +99,12 @@ using smdp::euicc::SoftwareEuicc;
 
 constexpr char kUsage[] =
     "usage: euicc_cli --state=DIR init|challenge|info1|info2|authenticate|"
-    "prepare|load-bpp|cancel [flags] (see euicc_cli.cc)";
+    "prepare|load-bpp|cancel|download [flags] (see euicc_cli.cc)";
+
+// Where dev-mode smdpd keeps the trust anchors, relative to its working
+// directory: the dev CI (CERT.DP.TLS's issuer) and the gRPC TLS CA.
+constexpr char kDevDataDir[] = "smdp-data";
+constexpr char kDevHttpsCa[] = "smdp-data/pki/nist/ci.pem";
 
 // A failure with its exit code.
 struct CliError {
@@ -301,10 +333,83 @@ absl::Status Init() {
   return absl::OkStatus();
 }
 
+// The client options of the download command from its flags; a usage
+// error (exit code 2) when they are incomplete.
+absl::StatusOr<smdp::euicc::Es9ClientOptions> DownloadClientOptions() {
+  smdp::euicc::Es9ClientOptions options;
+  options.smdp = absl::GetFlag(FLAGS_smdp);
+  if (options.smdp.empty()) {
+    return absl::InvalidArgumentError("download needs --smdp=HOST:PORT");
+  }
+  const std::string transport = absl::GetFlag(FLAGS_transport);
+  if (transport == "grpc") {
+    options.transport = smdp::euicc::Es9Transport::kGrpc;
+  } else if (transport != "https") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--transport must be https or grpc, not '", transport, "'"));
+  }
+  options.ca_file = absl::GetFlag(FLAGS_ca);
+  if (options.ca_file.empty()) {
+    const std::string dev =
+        transport == "grpc"
+            ? smdp::pki::DevTlsLayout(smdp::pki::DevTlsDir(kDevDataDir)).ca_cert
+            : kDevHttpsCa;
+    if (!smdp::FileExists(dev)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("download needs --ca=PEM (no dev ", dev, " here)"));
+    }
+    options.ca_file = dev;
+  }
+  options.client_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.client_key_file = absl::GetFlag(FLAGS_tls_key);
+  if (options.client_cert_file.empty() != options.client_key_file.empty()) {
+    return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
+  }
+  return options;
+}
+
+// The download command: euicc_cli as an LPA (tests/euicc/lpa.h). Prints
+// its steps and the installed ICCID.
+absl::Status Download(SoftwareEuicc& euicc,
+                      const smdp::euicc::Es9ClientOptions& client_options) {
+  absl::StatusOr<std::unique_ptr<smdp::euicc::Es9Client>> client =
+      smdp::euicc::CreateEs9Client(client_options);
+  if (!client.ok()) return client.status();
+  smdp::euicc::DownloadOptions options;
+  options.smdp_address = absl::GetFlag(FLAGS_smdp_address);
+  if (options.smdp_address.empty()) {
+    options.smdp_address = smdp::euicc::HostOf(client_options.smdp);
+  }
+  if (!absl::GetFlag(FLAGS_matching_id).empty()) {
+    options.matching_id = absl::GetFlag(FLAGS_matching_id);
+  }
+  if (!absl::GetFlag(FLAGS_cc).empty()) {
+    options.confirmation_code = absl::GetFlag(FLAGS_cc);
+  }
+  absl::StatusOr<smdp::euicc::DownloadResult> result =
+      smdp::euicc::DownloadProfile(
+          euicc, **client, options,
+          [](absl::string_view line) { std::cout << line << std::endl; });
+  if (!result.ok()) return result.status();
+  const std::string out_profile = absl::GetFlag(FLAGS_out_profile);
+  if (!out_profile.empty()) {
+    if (absl::Status s =
+            smdp::WriteFileAtomically(out_profile, result->profile, 0644);
+        !s.ok()) {
+      return s;
+    }
+  }
+  std::cout << result->iccid << " installed" << std::endl;
+  return absl::OkStatus();
+}
+
 // Runs one ES10b command on the loaded eUICC. Returns the exit code.
 int Run(const std::string& command) {
   auto fail = [](int code, absl::string_view message) {
-    std::cerr << "euicc_cli: " << message << std::endl;
+    // One line, even for a multi-line message (gRPC, TLS).
+    std::string line(message);
+    std::replace(line.begin(), line.end(), '\n', ' ');
+    std::cerr << "euicc_cli: " << line << std::endl;
     return code;
   };
   if (command == "init") {
@@ -334,6 +439,15 @@ int Run(const std::string& command) {
     return finish(euicc.GetEuiccInfo1(), absl::OkStatus());
   if (command == "info2")
     return finish(euicc.GetEuiccInfo2(), absl::OkStatus());
+  if (command == "download") {
+    absl::StatusOr<smdp::euicc::Es9ClientOptions> options =
+        DownloadClientOptions();
+    if (!options.ok()) return fail(2, options.status().message());
+    const absl::Status status = Download(euicc, *options);
+    // The eUICC's state changed whatever happened (session, installation).
+    if (absl::Status s = SaveEuicc(euicc); !s.ok()) return fail(1, s.message());
+    return status.ok() ? 0 : fail(1, status.message());
+  }
   if (command == "cancel") {
     std::string tid;
     if (!absl::GetFlag(FLAGS_transaction_id).empty()) {
@@ -427,6 +541,9 @@ int Run(const std::string& command) {
 
 int main(int argc, char** argv) {
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  // gRPC logs a failed TLS handshake on stderr itself; the call's status
+  // says the same, and errors are one line.
+  gpr_set_log_function([](gpr_log_func_args*) {});
   if (args.size() != 2 || absl::GetFlag(FLAGS_state).empty()) {
     std::cerr << kUsage << std::endl;
     return 2;

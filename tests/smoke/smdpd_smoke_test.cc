@@ -1,6 +1,9 @@
 // The README's run path: smdpd with no config in a fresh directory makes its
-// SoftHSM token, dev PKI and store, serves gRPC health, answers smdpctl, and
-// stops cleanly on SIGTERM; a second start reuses all of it.
+// SoftHSM token, dev PKI, dev gRPC TLS material and store, serves gRPC
+// health over TLS, answers smdpctl (with the dev admin certificate), and
+// stops cleanly on SIGTERM; a second start reuses all of it. Also: who may
+// call Admin, ES9+ over gRPC without a client certificate, and plaintext
+// gRPC on loopback.
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -10,12 +13,16 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "api/admin.grpc.pb.h"
+#include "api/es9plus.grpc.pb.h"
 #include "api/health.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "profiles/preparation/test_subscribers.h"
 #include "profiles/saip/template_builder.h"
+#include "smdp/grpc/tls_credentials.h"
 #include "smdp/http/gsma_http_client.h"
+#include "smdp/pki/dev_tls.h"
 #include "tests/testing/subprocess.h"
 #include "util/file_util.h"
 
@@ -41,8 +48,9 @@ SubprocessOptions InDir(const std::string& dir) {
   return options;
 }
 
-// The ES9+ HTTPS address of the last StartAndGetAddress().
+// The ES9+ HTTPS address and grpc_tls of the last StartAndGetAddress().
 std::string last_https_address;
+bool last_grpc_tls = false;
 
 // Starts smdpd and returns its gRPC address from the start-up line.
 std::string StartAndGetAddress(Subprocess& server) {
@@ -57,14 +65,30 @@ std::string StartAndGetAddress(Subprocess& server) {
     if (absl::ConsumePrefix(&word, "es9_https=")) {
       last_https_address = std::string(word);
     }
+    if (absl::ConsumePrefix(&word, "grpc_tls=")) last_grpc_tls = word == "on";
   }
   return address;
 }
 
+// A TLS channel to smdpd trusting the dev TLS CA of `dir`/smdp-data, with
+// the client certificate `client` (none when nullptr).
+std::shared_ptr<grpc::Channel> TlsChannel(
+    const std::string& address, const std::string& dir,
+    const pki::DevTlsClient* client = nullptr) {
+  GrpcClientTlsFiles files;
+  files.ca_file = pki::DevTlsLayout(pki::DevTlsDir(dir + "/smdp-data")).ca_cert;
+  if (client != nullptr) {
+    files.certificate_chain_file = client->cert;
+    files.private_key_file = client->key;
+  }
+  auto channel = CreateGrpcTlsChannel(address, files);
+  EXPECT_TRUE(channel.ok()) << channel.status();
+  return channel.ok() ? *channel : nullptr;
+}
+
 grpc::health::v1::HealthCheckResponse::ServingStatus Health(
-    const std::string& address) {
-  auto stub = grpc::health::v1::Health::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+    const std::shared_ptr<grpc::Channel>& channel) {
+  auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(10));
@@ -86,16 +110,21 @@ TEST(SmdpdSmokeTest, FreshDirectoryComesUpHealthyAndRestarts) {
         InDir(dir));
     std::string address = StartAndGetAddress(server);
     ASSERT_FALSE(address.empty()) << server.stderr_text();
-    EXPECT_EQ(Health(address), grpc::health::v1::HealthCheckResponse::SERVING);
+    EXPECT_TRUE(last_grpc_tls);
+    // Health needs no client certificate.
+    EXPECT_EQ(Health(TlsChannel(address, dir)),
+              grpc::health::v1::HealthCheckResponse::SERVING);
 
+    // smdpctl finds the dev CA and admin certificate in ./smdp-data.
     std::string out, err;
-    EXPECT_EQ(
-        Subprocess::Run({ctl, "health", "--addr=" + address}, {}, &out, &err),
-        0)
+    EXPECT_EQ(Subprocess::Run({ctl, "health", "--addr=" + address}, InDir(dir),
+                              &out, &err),
+              0)
         << err;
     EXPECT_EQ(out, "SERVING\n");
-    EXPECT_EQ(
-        Subprocess::Run({ctl, "info", "--addr=" + address}, {}, &out, &err), 0)
+    EXPECT_EQ(Subprocess::Run({ctl, "info", "--addr=" + address}, InDir(dir),
+                              &out, &err),
+              0)
         << err;
     EXPECT_THAT(out, HasSubstr("smdp_address: localhost"));
     EXPECT_THAT(out, HasSubstr("identities: nist, brp"));
@@ -126,6 +155,9 @@ TEST(SmdpdSmokeTest, FreshDirectoryComesUpHealthyAndRestarts) {
     // The token, PKI and store were made in ./smdp-data and are reused.
     EXPECT_TRUE(FileExists(dir + "/smdp-data/hsm/softhsm2.conf"));
     EXPECT_TRUE(FileExists(dir + "/smdp-data/db/CURRENT"));
+    EXPECT_TRUE(FileExists(dir + "/smdp-data/pki/grpc/manifest.txt"));
+    EXPECT_TRUE(
+        FileExists(dir + "/smdp-data/pki/grpc/clients/smdp-admin.key.pem"));
     auto dpauth = ReadFile(dir + "/smdp-data/pki/nist/dpauth.der");
     ASSERT_TRUE(dpauth.ok()) << dpauth.status();
     if (run == 0) first_dpauth = *dpauth;
@@ -220,11 +252,14 @@ TEST(SmdpdSmokeTest, ImportListAndShowProfiles) {
   ASSERT_FALSE(address.empty()) << server.stderr_text();
   std::string ctl = RunfilePath("smdp/smdpctl");
   std::string addr = "--addr=" + address;
+  // From elsewhere than smdpd's directory: the dev files by --data_dir.
+  std::string data_dir = "--data_dir=" + dir + "/smdp-data";
   std::string out, err;
   std::vector<std::string> import = {ctl,
                                      "profiles",
                                      "import",
                                      addr,
+                                     data_dir,
                                      "--batch=b-2026-11",
                                      "--operator_id=op1",
                                      "--type=consumer",
@@ -241,18 +276,19 @@ TEST(SmdpdSmokeTest, ImportListAndShowProfiles) {
   EXPECT_THAT(err, HasSubstr("already imported"));
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
 
-  ASSERT_EQ(Subprocess::Run({ctl, "profiles", "list", addr, "--state=AVAILABLE",
-                             "--batch=b-2026-11", "--all", "--page_size=100"},
-                            {}, &out, &err),
+  ASSERT_EQ(Subprocess::Run(
+                {ctl, "profiles", "list", addr, data_dir, "--state=AVAILABLE",
+                 "--batch=b-2026-11", "--all", "--page_size=100"},
+                {}, &out, &err),
             0)
       << err;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 251) << out;
   std::string iccid = profiles::preparation::testing::TestIccid(7);
   EXPECT_THAT(out, HasSubstr(iccid));
 
-  ASSERT_EQ(
-      Subprocess::Run({ctl, "profiles", "show", iccid, addr}, {}, &out, &err),
-      0)
+  ASSERT_EQ(Subprocess::Run({ctl, "profiles", "show", iccid, addr, data_dir},
+                            {}, &out, &err),
+            0)
       << err;
   EXPECT_THAT(out, HasSubstr("state: AVAILABLE"));
   EXPECT_THAT(out, HasSubstr("service_provider_name: Operator One"));
@@ -260,19 +296,178 @@ TEST(SmdpdSmokeTest, ImportListAndShowProfiles) {
   EXPECT_THAT(
       out,
       ::testing::Not(HasSubstr(profiles::preparation::testing::TestKiHex(7))));
-  EXPECT_EQ(
-      Subprocess::Run({ctl, "profiles", "show", "8988211000000000000", addr},
-                      {}, &out, &err),
-      1);
+  EXPECT_EQ(Subprocess::Run({ctl, "profiles", "show", "8988211000000000000",
+                             addr, data_dir},
+                            {}, &out, &err),
+            1);
   EXPECT_THAT(err, HasSubstr("8988211000000000000"));
 
-  ASSERT_EQ(Subprocess::Run({ctl, "profiles", "batch", "b-2026-11", addr}, {},
-                            &out, &err),
-            0)
+  ASSERT_EQ(
+      Subprocess::Run({ctl, "profiles", "batch", "b-2026-11", addr, data_dir},
+                      {}, &out, &err),
+      0)
       << err;
   EXPECT_THAT(out, HasSubstr("state: COMPLETE"));
   server.Signal(SIGTERM);
   EXPECT_EQ(server.Wait(absl::Seconds(30)), 0) << server.stderr_text();
+}
+
+// Admin needs a verified client certificate whose CN is in admin_clients
+// ("smdp-admin" in dev mode); health and ES9+ need none.
+TEST(SmdpdSmokeTest, AdminNeedsAnAdminClientCertificate) {
+  std::string dir = FreshDir("admin");
+  Subprocess server({RunfilePath("smdp/smdpd"), "--grpc_listen=127.0.0.1:0",
+                     "--es9_https_listen=off"},
+                    InDir(dir));
+  std::string address = StartAndGetAddress(server);
+  ASSERT_FALSE(address.empty()) << server.stderr_text();
+  const std::string tls_dir = pki::DevTlsDir(dir + "/smdp-data");
+
+  auto info = [&](const std::shared_ptr<grpc::Channel>& channel) {
+    auto stub = admin::Admin::NewStub(channel);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    admin::GetServerInfoResponse response;
+    return stub->GetServerInfo(&context, admin::GetServerInfoRequest(),
+                               &response);
+  };
+  // No client certificate.
+  grpc::Status status = info(TlsChannel(address, dir));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(status.error_message(), HasSubstr("client certificate"));
+  // A verified certificate that is not an admin's (an operator's).
+  auto op1 = pki::IssueDevClientCertificate(tls_dir, "op1");
+  ASSERT_TRUE(op1.ok()) << op1.status();
+  status = info(TlsChannel(address, dir, &*op1));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(), HasSubstr("'op1'"));
+  // The admin's CN under a CA smdpd does not trust: the handshake fails.
+  auto foreign = pki::EnsureDevTls({.dir = dir + "/foreign"});
+  ASSERT_TRUE(foreign.ok()) << foreign.status();
+  status = info(TlsChannel(address, dir, &foreign->admin));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  // The dev admin certificate.
+  pki::DevTls dev = pki::DevTlsLayout(tls_dir);
+  status = info(TlsChannel(address, dir, &dev.admin));
+  EXPECT_TRUE(status.ok()) << status.error_message();
+
+  // ES9+ over gRPC without a client certificate: a GSMA answer (here the
+  // refusal of a wrong SM-DP+ address), not a gRPC error.
+  {
+    auto es9 = es9plus::Es9Plus::NewStub(TlsChannel(address, dir));
+    grpc::ClientContext context;
+    es9plus::InitiateAuthenticationRequest request;
+    request.set_euicc_challenge(std::string(16, '\x01'));
+    request.set_euicc_info1(std::string("\xBF\x20\x00", 3));
+    request.set_smdp_address("other.example.com");
+    es9plus::InitiateAuthenticationResponse response;
+    status = es9->InitiateAuthentication(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    const auto& execution = response.header().function_execution_status();
+    EXPECT_EQ(execution.status(), "Failed");
+    EXPECT_EQ(execution.status_code_data().subject_code(), "8.8.1");
+    EXPECT_EQ(execution.status_code_data().reason_code(), "3.8");
+  }
+
+  // smdpctl: one line and exit 1 for each refusal.
+  std::string ctl = RunfilePath("smdp/smdpctl");
+  std::string out, err;
+  EXPECT_EQ(Subprocess::Run(
+                {ctl, "info", "--addr=" + address, "--tls_ca=" + dev.ca_cert},
+                {}, &out, &err),
+            1);
+  EXPECT_THAT(err, HasSubstr("needs a client certificate"));
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_EQ(Subprocess::Run(
+                {ctl, "info", "--addr=" + address, "--tls_ca=" + dev.ca_cert,
+                 "--tls_cert=" + op1->cert, "--tls_key=" + op1->key},
+                {}, &out, &err),
+            1);
+  EXPECT_THAT(err, HasSubstr("not in admin_clients"));
+  EXPECT_EQ(Subprocess::Run({ctl, "info", "--addr=" + address,
+                             "--tls_ca=" + dev.client_ca_cert},
+                            {}, &out, &err),
+            1);
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_EQ(Subprocess::Run({ctl, "health", "--addr=" + address, "--plaintext"},
+                            {}, &out, &err),
+            1);
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  // Usage errors.
+  EXPECT_EQ(
+      Subprocess::Run({ctl, "info", "--plaintext", "--tls_ca=" + dev.ca_cert},
+                      {}, &out, &err),
+      2);
+  EXPECT_EQ(Subprocess::Run({ctl, "info", "--tls_ca=" + dev.ca_cert,
+                             "--tls_cert=" + dev.admin.cert},
+                            {}, &out, &err),
+            2);
+  // Elsewhere, without the dev files, smdpctl says what to give.
+  std::string elsewhere = FreshDir("elsewhere");
+  EXPECT_EQ(Subprocess::Run({ctl, "info", "--addr=" + address},
+                            InDir(elsewhere), &out, &err),
+            1);
+  EXPECT_THAT(err, HasSubstr("--tls_ca"));
+
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(absl::Seconds(30)), 0) << server.stderr_text();
+}
+
+// grpc_plaintext: no TLS, only on loopback, and Admin is open there.
+TEST(SmdpdSmokeTest, PlaintextOnLoopbackOnly) {
+  std::string dir = FreshDir("plaintext");
+  std::ofstream(dir + "/plain.textproto")
+      << "dev_mode: true\ngrpc_plaintext: true\n"
+         "grpc_listen: '127.0.0.1:0'\nes9_https_listen: 'off'\n";
+  Subprocess server(
+      {RunfilePath("smdp/smdpd"), "--config=" + dir + "/plain.textproto"},
+      InDir(dir));
+  std::string address = StartAndGetAddress(server);
+  ASSERT_FALSE(address.empty()) << server.stderr_text();
+  EXPECT_FALSE(last_grpc_tls);
+  EXPECT_EQ(
+      Health(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
+      grpc::health::v1::HealthCheckResponse::SERVING);
+  std::string ctl = RunfilePath("smdp/smdpctl");
+  std::string out, err;
+  EXPECT_EQ(Subprocess::Run({ctl, "info", "--addr=" + address, "--plaintext"},
+                            InDir(dir), &out, &err),
+            0)
+      << err;
+  EXPECT_THAT(out, HasSubstr("identities: nist, brp"));
+  // No dev TLS material was made for a plaintext listener.
+  EXPECT_FALSE(FileExists(dir + "/smdp-data/pki/grpc/manifest.txt"));
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(absl::Seconds(30)), 0) << server.stderr_text();
+
+  // Anywhere else than loopback it is refused before anything starts.
+  std::string code_err;
+  int code = Subprocess::Run(
+      {RunfilePath("smdp/smdpd"), "--config=" + dir + "/plain.textproto",
+       "--grpc_listen=0.0.0.0:0"},
+      InDir(dir), &out, &code_err);
+  EXPECT_EQ(code, 2);
+  EXPECT_EQ(code_err,
+            "smdpd: config field grpc_plaintext: only allowed when grpc_listen "
+            "is a loopback address (127.0.0.1, [::1], localhost), not "
+            "'0.0.0.0:0'\n");
+}
+
+// Outside dev mode, a config without grpc_tls (and not plaintext) is refused
+// at start-up with one line.
+TEST(SmdpdSmokeTest, ProductionConfigWithoutGrpcTlsIsRefused) {
+  std::string dir = FreshDir("notls");
+  std::ofstream(dir + "/prod.textproto")
+      << "identities { name: 'a' ci_cert_file: 'c' dpauth_cert_file: 'a' "
+         "dppb_cert_file: 'b' dpauth_key: 'k' dppb_key: 'l' }\n";
+  std::string out, err;
+  int code = Subprocess::Run(
+      {RunfilePath("smdp/smdpd"), "--config=" + dir + "/prod.textproto"},
+      InDir(dir), &out, &err);
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(err, HasSubstr("smdpd: config field grpc_tls: not set"));
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
 }
 
 }  // namespace

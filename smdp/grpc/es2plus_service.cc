@@ -1,0 +1,70 @@
+#include "smdp/grpc/es2plus_service.h"
+
+#include <utility>
+
+#include "smdp/grpc/peer_identity.h"
+#include "smdp/grpc/status_util.h"
+
+namespace smdp {
+namespace {
+
+// The operator of the call, or the gRPC status that refuses it.
+absl::StatusOr<const order::Operator*> Caller(
+    const grpc::ServerContext& context,
+    const order::OperatorRegistry& operators) {
+  absl::StatusOr<PeerCertificate> peer = GetPeerCertificate(context);
+  if (!peer.ok()) {
+    return absl::UnauthenticatedError(
+        "ES2+ needs a TLS client certificate of an operator");
+  }
+  absl::StatusOr<const order::Operator*> op = operators.Identify(peer->der);
+  if (!op.ok()) return absl::PermissionDeniedError(op.status().message());
+  return op;
+}
+
+template <typename Request, typename Response>
+grpc::Status Call(absl::StatusOr<Response> (order::OrderService::*method)(
+                      const order::Operator&, const Request&),
+                  order::OrderService& orders,
+                  const order::OperatorRegistry& operators,
+                  const grpc::ServerContext& context, const Request& request,
+                  Response* response) {
+  absl::StatusOr<const order::Operator*> op = Caller(context, operators);
+  if (!op.ok()) return ToGrpcStatus(op.status());
+  absl::StatusOr<Response> answer = (orders.*method)(**op, request);
+  if (!answer.ok()) return ToGrpcStatus(answer.status());
+  *response = *std::move(answer);
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status Es2PlusGrpcService::DownloadOrder(
+    grpc::ServerContext* context, const es2plus::DownloadOrderRequest* request,
+    es2plus::DownloadOrderResponse* response) {
+  return Call(&order::OrderService::DownloadOrder, orders_, operators_,
+              *context, *request, response);
+}
+
+grpc::Status Es2PlusGrpcService::ConfirmOrder(
+    grpc::ServerContext* context, const es2plus::ConfirmOrderRequest* request,
+    es2plus::ConfirmOrderResponse* response) {
+  return Call(&order::OrderService::ConfirmOrder, orders_, operators_, *context,
+              *request, response);
+}
+
+grpc::Status Es2PlusGrpcService::CancelOrder(
+    grpc::ServerContext* context, const es2plus::CancelOrderRequest* request,
+    es2plus::CancelOrderResponse* response) {
+  return Call(&order::OrderService::CancelOrder, orders_, operators_, *context,
+              *request, response);
+}
+
+grpc::Status Es2PlusGrpcService::ReleaseProfile(
+    grpc::ServerContext* context, const es2plus::ReleaseProfileRequest* request,
+    es2plus::ReleaseProfileResponse* response) {
+  return Call(&order::OrderService::ReleaseProfile, orders_, operators_,
+              *context, *request, response);
+}
+
+}  // namespace smdp
