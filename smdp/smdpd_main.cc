@@ -28,6 +28,8 @@ ABSL_FLAG(std::string, grpc_listen, "",
           "Overrides the config's grpc_listen (host:port, port 0 = any).");
 ABSL_FLAG(std::string, es9_https_listen, "",
           "Overrides the config's es9_https_listen (host:port or \"off\").");
+ABSL_FLAG(std::string, es2_https_listen, "",
+          "Overrides the config's es2_https_listen (host:port or \"off\").");
 
 namespace {
 
@@ -69,6 +71,9 @@ int main(int argc, char** argv) {
   if (!absl::GetFlag(FLAGS_es9_https_listen).empty()) {
     config.set_es9_https_listen(absl::GetFlag(FLAGS_es9_https_listen));
   }
+  if (!absl::GetFlag(FLAGS_es2_https_listen).empty()) {
+    config.set_es2_https_listen(absl::GetFlag(FLAGS_es2_https_listen));
+  }
   smdp::ApplyDefaults(config, /*from_file=*/!path.empty());
   if (absl::Status s = smdp::ValidateConfig(config); !s.ok()) {
     return Fail(2, s.message());
@@ -86,6 +91,10 @@ int main(int argc, char** argv) {
             << ((*server)->es9_https_address().empty()
                     ? "off"
                     : (*server)->es9_https_address())
+            << " es2_https="
+            << ((*server)->es2_https_address().empty()
+                    ? "off"
+                    : (*server)->es2_https_address())
             << " smdp_address=" << config.smdp_address()
             << " identities=" << absl::StrJoin(identities, ",")
             << " crypto=" << (*server)->crypto_description()

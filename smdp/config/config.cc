@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -64,6 +65,47 @@ bool IsOid(absl::string_view oid) {
     }
   }
   return true;
+}
+
+// operators: ids, CAs, callbacks.
+absl::Status ValidateOperators(const config::ServerConfig& config) {
+  std::set<std::string> ids;
+  for (int i = 0; i < config.operators_size(); ++i) {
+    const config::Operator& op = config.operators(i);
+    const std::string field = absl::StrCat("operators[", i, "]");
+    if (op.id().empty() || op.id().size() > 64) {
+      return FieldError(absl::StrCat(field, ".id"), "must be 1-64 characters");
+    }
+    if (!ids.insert(op.id()).second) {
+      return FieldError(absl::StrCat(field, ".id"),
+                        absl::StrCat("'", op.id(), "' appears twice"));
+    }
+    if (op.client_ca_files().empty()) {
+      return FieldError(absl::StrCat(field, ".client_ca_files"),
+                        "is empty: ES2+ identifies operators by their TLS "
+                        "client certificate");
+    }
+    if (op.has_callback()) {
+      const config::OperatorCallback& cb = op.callback();
+      if (!absl::StartsWith(cb.url(), "https://") &&
+          !absl::StartsWith(cb.url(), "grpc://")) {
+        return FieldError(absl::StrCat(field, ".callback.url"),
+                          "must start with https:// or grpc://");
+      }
+      if (cb.trust_anchor_files().empty()) {
+        return FieldError(absl::StrCat(field, ".callback.trust_anchor_files"),
+                          "is empty");
+      }
+      if (cb.client_certificate_chain_file().empty() ||
+          cb.client_private_key_file().empty()) {
+        return FieldError(
+            absl::StrCat(field, ".callback"),
+            "needs client_certificate_chain_file and client_private_key_file "
+            "(ES2+ is mutual TLS)");
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 // grpc_tls, grpc_plaintext and admin_clients; `grpc_host` is grpc_listen's
@@ -222,6 +264,12 @@ void ApplyDefaults(config::ServerConfig& config, bool from_file) {
   Default(config.mutable_log_level(), kDefaultLogLevel);
   Default(config.mutable_es9_https_listen(), kDefaultEs9HttpsListen);
   if (config.session_ttl_seconds() == 0) config.set_session_ttl_seconds(300);
+  Default(config.mutable_es2_https_listen(), kDefaultEs2HttpsListen);
+  if (config.order_ttl_seconds() == 0) {
+    config.set_order_ttl_seconds(30 * 24 * 3600);
+  }
+  Default(config.mutable_callback_requester_identifier(),
+          config.smdp_address());
   if (config.max_download_attempts() == 0) config.set_max_download_attempts(3);
   if (!config.has_dev_mode()) config.set_dev_mode(!from_file);
   if (config.dev_mode() && config.admin_clients().empty()) {
@@ -272,6 +320,13 @@ absl::Status ValidateConfig(const config::ServerConfig& config) {
       return FieldError("es9_https_listen", s.message());
     }
   }
+  if (config.es2_https_listen() != "off") {
+    if (absl::Status s = ParseHostPort(config.es2_https_listen(), &host, &port);
+        !s.ok()) {
+      return FieldError("es2_https_listen", s.message());
+    }
+  }
+  RETURN_IF_ERROR(ValidateOperators(config));
   if (config.session_ttl_seconds() > 86400) {
     return FieldError("session_ttl_seconds", "is above 86400");
   }

@@ -24,6 +24,7 @@ inline constexpr absl::string_view kDefaultSmdpAddress = "localhost";
 inline constexpr absl::string_view kDefaultSmdpOid = "2.999.10";
 inline constexpr absl::string_view kDefaultGrpcListen = "127.0.0.1:9443";
 inline constexpr absl::string_view kDefaultEs9HttpsListen = "127.0.0.1:8443";
+inline constexpr absl::string_view kDefaultEs2HttpsListen = "127.0.0.1:8444";
 inline constexpr absl::string_view kDefaultLogLevel = "info";
 inline constexpr absl::string_view kDefaultPkcs11Module =
     "/usr/lib/softhsm/libsofthsm2.so";

@@ -71,8 +71,7 @@ class HttpsChannel : public OperatorChannel {
   const std::string url_;
   const http::GsmaHttpClientOptions options_;
   absl::Mutex mu_;
-  std::vector<std::unique_ptr<http::GsmaHttpClient>> idle_
-      ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<http::GsmaHttpClient>> idle_ ABSL_GUARDED_BY(mu_);
 };
 
 class GrpcChannel : public OperatorChannel {
@@ -164,14 +163,12 @@ absl::StatusOr<std::unique_ptr<OperatorChannel>> MakeOperatorChannel(
       ASSIGN_OR_RETURN(ssl.pem_private_key,
                        ReadFile(endpoint.client_private_key_file));
     }
-    auto channel =
-        grpc::CreateChannel(target, grpc::SslCredentials(ssl));
+    auto channel = grpc::CreateChannel(target, grpc::SslCredentials(ssl));
     return std::unique_ptr<OperatorChannel>(
         new GrpcChannel(endpoint.url, std::move(channel), endpoint.timeout));
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("callback URL '", endpoint.url,
-                   "' must start with https:// or grpc://"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "callback URL '", endpoint.url, "' must start with https:// or grpc://"));
 }
 
 }  // namespace smdp::order

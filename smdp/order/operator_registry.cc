@@ -106,8 +106,8 @@ absl::StatusOr<std::unique_ptr<OperatorRegistry>> OperatorRegistry::Create(
         }
       }
       if (!shared_ca) continue;
-      bool overlap = entries[i]->common_names.empty() ||
-                     entries[j]->common_names.empty();
+      bool overlap =
+          entries[i]->common_names.empty() || entries[j]->common_names.empty();
       for (const std::string& cn : entries[i]->common_names) {
         if (entries[j]->common_names.count(cn) > 0) overlap = true;
       }
@@ -137,7 +137,8 @@ absl::StatusOr<const Operator*> OperatorRegistry::Identify(
   }
   const unsigned char* p =
       reinterpret_cast<const unsigned char*>(certificate_der.data());
-  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(certificate_der.size())));
+  X509Ptr cert(
+      d2i_X509(nullptr, &p, static_cast<long>(certificate_der.size())));
   if (cert == nullptr) {
     ERR_clear_error();
     return absl::InvalidArgumentError("client certificate does not parse");
@@ -151,9 +152,9 @@ absl::StatusOr<const Operator*> OperatorRegistry::Identify(
     }
   }
   if (found == nullptr) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("client certificate ", SubjectLine(cert.get()),
-                     " is not an operator's"));
+    return absl::PermissionDeniedError(absl::StrCat("client certificate ",
+                                                    SubjectLine(cert.get()),
+                                                    " is not an operator's"));
   }
   absl::MutexLock lock(&cache_mu_);
   if (cache_.size() >= kMaxCache) cache_.clear();

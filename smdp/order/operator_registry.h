@@ -49,8 +49,8 @@ class OperatorRegistry {
   // InvalidArgument naming the operator for: an empty or duplicate id, no
   // CA certificate, unreadable PEM, or two operators a certificate could
   // both match.
-  [[nodiscard]] static absl::StatusOr<std::unique_ptr<OperatorRegistry>>
-  Create(std::vector<OperatorCredentials> operators);
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<OperatorRegistry>> Create(
+      std::vector<OperatorCredentials> operators);
 
   ~OperatorRegistry();
   OperatorRegistry(const OperatorRegistry&) = delete;

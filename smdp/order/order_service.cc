@@ -34,7 +34,9 @@ absl::Status Gsma(GsmaError error, absl::string_view message) {
 
 int64_t ToMs(absl::Time t) { return absl::ToUnixMillis(t); }
 
-std::string Actor(const Operator& op) { return absl::StrCat("operator:", op.id); }
+std::string Actor(const Operator& op) {
+  return absl::StrCat("operator:", op.id);
+}
 
 // The operator's header: when the operator lists requester identifiers, the
 // request must name one of them.
@@ -153,9 +155,8 @@ absl::Status StateRefusal(const absl::Status& status, GsmaError error) {
 }
 
 template <typename Response>
-absl::StatusOr<Response> Answer(absl::string_view function,
-                                const Operator& op, const absl::Status& status,
-                                Response response) {
+absl::StatusOr<Response> Answer(absl::string_view function, const Operator& op,
+                                const absl::Status& status, Response response) {
   if (!status.ok() && GetGsmaError(status).has_value()) {
     LogInfo("ES2+ ", function, " by ", op.id, " failed: ", status.message());
   }
@@ -195,7 +196,8 @@ absl::Time OrderService::Now() const {
   return options_.clock ? options_.clock() : absl::Now();
 }
 
-// ---- DownloadOrder -----------------------------------------------------------
+// ---- DownloadOrder
+// -----------------------------------------------------------
 
 absl::StatusOr<es2plus::DownloadOrderResponse> OrderService::DownloadOrder(
     const Operator& op, const es2plus::DownloadOrderRequest& request) {
@@ -313,7 +315,8 @@ absl::Status OrderService::DoDownloadOrder(
   return absl::OkStatus();
 }
 
-// ---- ConfirmOrder ------------------------------------------------------------
+// ---- ConfirmOrder
+// ------------------------------------------------------------
 
 absl::StatusOr<es2plus::ConfirmOrderResponse> OrderService::ConfirmOrder(
     const Operator& op, const es2plus::ConfirmOrderRequest& request) {
@@ -367,7 +370,8 @@ absl::Status OrderService::DoConfirmOrder(
   const std::string eid = bound_eid.empty() ? request.eid() : bound_eid;
   // An empty matchingId: no activation code, the eUICC finds its profile by
   // EID (default SM-DP+), which must then be known.
-  const bool by_eid = request.has_matching_id() && request.matching_id().empty();
+  const bool by_eid =
+      request.has_matching_id() && request.matching_id().empty();
   if (by_eid && eid.empty()) {
     return Gsma(GsmaError::kEidMissing,
                 "an empty matchingId needs the EID of the eUICC");
@@ -379,10 +383,10 @@ absl::Status OrderService::DoConfirmOrder(
   const ProfileState to =
       request.release_flag() ? store::RELEASED : store::CONFIRMED;
   for (int attempt = 0;; ++attempt) {
-    const std::string matching_id =
-        by_eid ? std::string()
-        : request.has_matching_id() ? request.matching_id()
-                                    : options_.matching_id_generator();
+    const std::string matching_id = by_eid ? std::string()
+                                    : request.has_matching_id()
+                                        ? request.matching_id()
+                                        : options_.matching_id_generator();
     profiles::TransitionRequest t;
     t.iccid = iccid;
     t.from = {store::ALLOCATED, store::LINKED};
@@ -411,9 +415,9 @@ absl::Status OrderService::DoConfirmOrder(
     absl::StatusOr<ProfileRecord> confirmed = store_.Transition(t);
     if (absl::IsAlreadyExists(confirmed.status())) {
       if (request.has_matching_id() || attempt + 1 >= kMatchingIdAttempts) {
-        return Gsma(GsmaError::kMatchingIdConflict,
-                    absl::StrCat("matchingId ", matching_id,
-                                 " is already in use"));
+        return Gsma(
+            GsmaError::kMatchingIdConflict,
+            absl::StrCat("matchingId ", matching_id, " is already in use"));
       }
       continue;  // A generated one collided: draw again.
     }
@@ -427,7 +431,8 @@ absl::Status OrderService::DoConfirmOrder(
   }
 }
 
-// ---- CancelOrder ---------------------------------------------------------------
+// ---- CancelOrder
+// ---------------------------------------------------------------
 
 absl::StatusOr<es2plus::CancelOrderResponse> OrderService::CancelOrder(
     const Operator& op, const es2plus::CancelOrderRequest& request) {
@@ -493,7 +498,8 @@ absl::Status OrderService::DoCancelOrder(
                       GsmaError::kProfileNotReleasable);
 }
 
-// ---- ReleaseProfile --------------------------------------------------------------
+// ---- ReleaseProfile
+// --------------------------------------------------------------
 
 absl::StatusOr<es2plus::ReleaseProfileResponse> OrderService::ReleaseProfile(
     const Operator& op, const es2plus::ReleaseProfileRequest& request) {

@@ -49,8 +49,8 @@ class OrderServiceTest : public ::testing::Test {
     service_options.smdp_address = "smdp.example.com";
     service_options.order_ttl = absl::Hours(24);
     service_options.clock = clock_.AsFunction();
-    ASSERT_OK_AND_ASSIGN(service_, OrderService::Create(service_options,
-                                                        *store_));
+    ASSERT_OK_AND_ASSIGN(service_,
+                         OrderService::Create(service_options, *store_));
     op1_.id = "op1";
     op2_.id = "op2";
   }
@@ -77,8 +77,7 @@ class OrderServiceTest : public ::testing::Test {
     EXPECT_EQ(fes.status(), "Failed") << r->DebugString();
     EXPECT_EQ(fes.status_code_data().subject_code(), subject)
         << r->DebugString();
-    EXPECT_EQ(fes.status_code_data().reason_code(), reason)
-        << r->DebugString();
+    EXPECT_EQ(fes.status_code_data().reason_code(), reason) << r->DebugString();
     EXPECT_FALSE(fes.status_code_data().message().empty());
   }
 
@@ -102,8 +101,9 @@ class OrderServiceTest : public ::testing::Test {
     return r;
   }
 
-  absl::StatusOr<es2plus::CancelOrderResponse> Cancel(
-      const Operator& op, absl::string_view iccid, absl::string_view final) {
+  absl::StatusOr<es2plus::CancelOrderResponse> Cancel(const Operator& op,
+                                                      absl::string_view iccid,
+                                                      absl::string_view final) {
     es2plus::CancelOrderRequest r;
     r.set_iccid(std::string(iccid));
     r.set_final_profile_status_indicator(std::string(final));
@@ -140,7 +140,8 @@ class OrderServiceTest : public ::testing::Test {
   Operator op2_;
 };
 
-// ---- DownloadOrder ------------------------------------------------------------
+// ---- DownloadOrder
+// ------------------------------------------------------------
 
 TEST_F(OrderServiceTest, DownloadOrderByTypeAllocatesDistinctProfiles) {
   std::set<std::string> seen;
@@ -250,7 +251,8 @@ TEST_F(OrderServiceTest, ConcurrentOrdersNeverShareAProfile) {
   EXPECT_EQ(std::set<std::string>(iccids.begin(), iccids.end()).size(), 10u);
 }
 
-// ---- ConfirmOrder --------------------------------------------------------------
+// ---- ConfirmOrder
+// --------------------------------------------------------------
 
 TEST_F(OrderServiceTest, ConfirmOrderGeneratesAMatchingId) {
   const std::string iccid = TestIccid(0);
@@ -370,7 +372,8 @@ TEST_F(OrderServiceTest, ExpiredOrderCannotBeConfirmedOrReleased) {
   EXPECT_EQ(State(a), store::AVAILABLE);
 }
 
-// ---- ReleaseProfile --------------------------------------------------------------
+// ---- ReleaseProfile
+// --------------------------------------------------------------
 
 TEST_F(OrderServiceTest, ReleaseProfile) {
   const std::string iccid = Confirmed(0);
@@ -383,7 +386,8 @@ TEST_F(OrderServiceTest, ReleaseProfile) {
   ExpectFailed(Release(op1_, "x"), "1.6", "2.1");
 }
 
-// ---- CancelOrder ------------------------------------------------------------------
+// ---- CancelOrder
+// ------------------------------------------------------------------
 
 TEST_F(OrderServiceTest, CancelToAvailableFreesTheProfileAndMatchingId) {
   const std::string iccid = Confirmed(0, "REUSE-ME");

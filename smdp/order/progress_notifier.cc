@@ -48,7 +48,8 @@ ProgressNotifier::BuildRequest(const store::OutboxEntry& entry) {
   }
   if (request.eid().empty()) request.set_eid(entry.eid());
   request.set_iccid(entry.iccid());
-  absl::StatusOr<store::ProfileRecord> profile = store_.GetProfile(entry.iccid());
+  absl::StatusOr<store::ProfileRecord> profile =
+      store_.GetProfile(entry.iccid());
   if (profile.ok()) {
     request.set_profile_type(profile->profile_type());
   } else if (!absl::IsNotFound(profile.status())) {
@@ -62,9 +63,9 @@ ProgressNotifier::BuildRequest(const store::OutboxEntry& entry) {
 
 absl::StatusOr<NotifierRound> ProgressNotifier::RunOnce() {
   const absl::Time now = Now();
-  ASSIGN_OR_RETURN(std::vector<store::OutboxEntry> entries,
-                   store_.LeaseOutbox(now, options_.batch_size,
-                                      options_.lease));
+  ASSIGN_OR_RETURN(
+      std::vector<store::OutboxEntry> entries,
+      store_.LeaseOutbox(now, options_.batch_size, options_.lease));
   std::sort(entries.begin(), entries.end(),
             [](const auto& a, const auto& b) { return a.id() < b.id(); });
   NotifierRound round;

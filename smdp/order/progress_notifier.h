@@ -68,10 +68,9 @@ struct NotifierRound {
 class ProgressNotifier {
  public:
   // `channels`: by operator id. The store must outlive the notifier.
-  ProgressNotifier(ProgressNotifierOptions options,
-                   profiles::ProfileStore& store,
-                   std::map<std::string, std::unique_ptr<OperatorChannel>>
-                       channels);
+  ProgressNotifier(
+      ProgressNotifierOptions options, profiles::ProfileStore& store,
+      std::map<std::string, std::unique_ptr<OperatorChannel>> channels);
   ~ProgressNotifier();  // Stop()s.
 
   ProgressNotifier(const ProgressNotifier&) = delete;

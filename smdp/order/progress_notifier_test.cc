@@ -220,17 +220,15 @@ TEST_F(ProgressNotifierTest, DeliversOverHttpsInOrderPerProfile) {
   Queue(b, 1);
   Queue(a, 4, /*success=*/false);
   std::map<std::string, std::unique_ptr<OperatorChannel>> channels;
-  ASSERT_OK_AND_ASSIGN(
-      channels["op1"],
-      MakeOperatorChannel(
-          Endpoint(absl::StrCat("https://localhost:", server->port()))));
+  ASSERT_OK_AND_ASSIGN(channels["op1"],
+                       MakeOperatorChannel(Endpoint(absl::StrCat(
+                           "https://localhost:", server->port()))));
   auto notifier = Notifier(std::move(channels));
   NotifierRound round = Drain(*notifier);
   EXPECT_EQ(round.delivered, 4u);
   EXPECT_EQ(round.failed, 0u);
 
-  std::vector<es2plus::HandleDownloadProgressInfoRequest> got =
-      receiver.Take();
+  std::vector<es2plus::HandleDownloadProgressInfoRequest> got = receiver.Take();
   ASSERT_EQ(got.size(), 4u);
   std::vector<int> a_points;
   for (const auto& r : got) {

@@ -4,6 +4,8 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -20,10 +22,16 @@
 #include "smdp/auth/ci_trust_store.h"
 #include "smdp/config/config.h"
 #include "smdp/download/download_service.h"
+#include "smdp/grpc/es2plus_service.h"
 #include "smdp/grpc/es9plus_service.h"
 #include "smdp/grpc/tls_credentials.h"
+#include "smdp/http/es2plus_binding.h"
 #include "smdp/http/es9plus_binding.h"
 #include "smdp/http/gsma_http_server.h"
+#include "smdp/order/operator_channel.h"
+#include "smdp/order/operator_registry.h"
+#include "smdp/order/order_service.h"
+#include "smdp/order/progress_notifier.h"
 #include "smdp/pki/dev_pki.h"
 #include "smdp/pki/dev_tls.h"
 #include "smdp/server/dev_environment.h"
@@ -55,6 +63,7 @@ static_assert(pki::kDevAdminCommonName == kDevAdminClient);
 // TLS uses grpc_tls, or in dev mode without it the dev TLS material.
 absl::Status GrpcCredentials(
     const config::ServerConfig& config,
+    const std::vector<std::string>& operator_ca_files,
     std::shared_ptr<grpc::ServerCredentials>* credentials,
     AdminAccess* access) {
   access->client_common_names.assign(config.admin_clients().begin(),
@@ -84,6 +93,13 @@ absl::Status GrpcCredentials(
     return absl::FailedPreconditionError(
         "grpc_tls is not set (and dev_mode and grpc_plaintext are false)");
   }
+  // Operators' client certificates are verified by the same handshake.
+  for (const std::string& f : operator_ca_files) {
+    if (std::find(files.client_ca_files.begin(), files.client_ca_files.end(),
+                  f) == files.client_ca_files.end()) {
+      files.client_ca_files.push_back(f);
+    }
+  }
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> made =
       MakeGrpcServerCredentials(files);
   if (!made.ok()) {
@@ -92,6 +108,81 @@ absl::Status GrpcCredentials(
   }
   *credentials = *std::move(made);
   return absl::OkStatus();
+}
+
+// The ES2+ operators: the config's, or in dev mode without any, "op1" with
+// a client certificate issued under the dev client CA.
+absl::StatusOr<std::vector<config::Operator>> Operators(
+    const config::ServerConfig& config) {
+  std::vector<config::Operator> ops(config.operators().begin(),
+                                    config.operators().end());
+  if (!ops.empty() || !config.dev_mode() || config.grpc_plaintext()) {
+    return ops;
+  }
+  pki::DevTlsOptions options;
+  options.dir = pki::DevTlsDir(config.data_dir());
+  options.smdp_address = config.smdp_address();
+  ASSIGN_OR_RETURN(pki::DevTls dev, pki::EnsureDevTls(options));
+  ASSIGN_OR_RETURN(pki::DevTlsClient op1,
+                   pki::IssueDevClientCertificate(dev.dir, kDevOperatorId));
+  config::Operator op;
+  op.set_id(std::string(kDevOperatorId));
+  op.add_client_ca_files(dev.client_ca_cert);
+  op.add_client_common_names(std::string(kDevOperatorId));
+  ops.push_back(std::move(op));
+  return ops;
+}
+
+absl::StatusOr<std::unique_ptr<order::OperatorRegistry>> MakeOperatorRegistry(
+    const std::vector<config::Operator>& operators) {
+  std::vector<order::OperatorCredentials> credentials;
+  for (const config::Operator& op : operators) {
+    order::OperatorCredentials c;
+    c.op.id = op.id();
+    c.op.requester_identifiers.assign(op.requester_identifiers().begin(),
+                                      op.requester_identifiers().end());
+    c.op.profile_types.assign(op.profile_types().begin(),
+                              op.profile_types().end());
+    for (const std::string& file : op.client_ca_files()) {
+      absl::StatusOr<std::string> pem = ReadFile(file);
+      if (!pem.ok()) {
+        return absl::Status(
+            pem.status().code(),
+            absl::StrCat("operator '", op.id(),
+                         "' client_ca_files: ", pem.status().message()));
+      }
+      c.client_ca_pem += *pem;
+      c.client_ca_pem += "\n";
+    }
+    c.client_common_names.assign(op.client_common_names().begin(),
+                                 op.client_common_names().end());
+    credentials.push_back(std::move(c));
+  }
+  return order::OperatorRegistry::Create(std::move(credentials));
+}
+
+absl::StatusOr<std::map<std::string, std::unique_ptr<order::OperatorChannel>>>
+OperatorChannels(const std::vector<config::Operator>& operators) {
+  std::map<std::string, std::unique_ptr<order::OperatorChannel>> channels;
+  for (const config::Operator& op : operators) {
+    if (!op.has_callback() || op.callback().url().empty()) continue;
+    const config::OperatorCallback& cb = op.callback();
+    order::OperatorEndpoint endpoint;
+    endpoint.url = cb.url();
+    endpoint.trust_anchor_files.assign(cb.trust_anchor_files().begin(),
+                                       cb.trust_anchor_files().end());
+    endpoint.client_certificate_chain_file = cb.client_certificate_chain_file();
+    endpoint.client_private_key_file = cb.client_private_key_file();
+    absl::StatusOr<std::unique_ptr<order::OperatorChannel>> channel =
+        order::MakeOperatorChannel(endpoint);
+    if (!channel.ok()) {
+      return absl::Status(channel.status().code(),
+                          absl::StrCat("operator '", op.id(), "' callback: ",
+                                       channel.status().message()));
+    }
+    channels[op.id()] = *std::move(channel);
+  }
+  return channels;
 }
 
 }  // namespace
@@ -136,6 +227,12 @@ struct SmdpServer::State {
   std::unique_ptr<Es9PlusGrpcService> es9_grpc;
   std::unique_ptr<http::GsmaHttpServer> es9_https;
   std::string es9_https_address;
+  std::unique_ptr<order::OperatorRegistry> operators;
+  std::unique_ptr<order::OrderService> orders;
+  std::unique_ptr<Es2PlusGrpcService> es2_grpc;
+  std::unique_ptr<http::GsmaHttpServer> es2_https;
+  std::string es2_https_address;
+  std::unique_ptr<order::ProgressNotifier> notifier;
   // Expired-session clean-up, every 30 s until shutdown.
   std::thread cleaner;
   absl::Mutex cleaner_mu;
@@ -180,9 +277,31 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
   for (const SmdpIdentity& id : state->identities) {
     info.add_identities(id.name);
   }
+  // ES2+: operators, known by their TLS client certificates.
+  ASSIGN_OR_RETURN(std::vector<config::Operator> operator_configs,
+                   Operators(config));
+  std::vector<std::string> operator_ca_files;
+  for (const config::Operator& op : operator_configs) {
+    for (const std::string& f : op.client_ca_files()) {
+      if (std::find(operator_ca_files.begin(), operator_ca_files.end(), f) ==
+          operator_ca_files.end()) {
+        operator_ca_files.push_back(f);
+      }
+    }
+  }
+  ASSIGN_OR_RETURN(state->operators, MakeOperatorRegistry(operator_configs));
+  order::OrderServiceOptions order_options;
+  order_options.smdp_address = config.smdp_address();
+  order_options.order_ttl = absl::Seconds(config.order_ttl_seconds());
+  ASSIGN_OR_RETURN(state->orders,
+                   order::OrderService::Create(order_options, *state->store));
+  state->es2_grpc =
+      std::make_unique<Es2PlusGrpcService>(*state->orders, *state->operators);
+
   std::shared_ptr<grpc::ServerCredentials> grpc_credentials;
   AdminAccess admin_access;
-  RETURN_IF_ERROR(GrpcCredentials(config, &grpc_credentials, &admin_access));
+  RETURN_IF_ERROR(GrpcCredentials(config, operator_ca_files, &grpc_credentials,
+                                  &admin_access));
   state->grpc_tls = !config.grpc_plaintext();
   state->admin = std::make_unique<AdminService>(
       info, *state->store, *state->importer, std::move(admin_access));
@@ -212,6 +331,9 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
   builder.AddListeningPort(config.grpc_listen(), grpc_credentials, &port);
   builder.RegisterService(state->admin.get());
   builder.RegisterService(state->es9_grpc.get());
+  // On a plaintext listener no call has a client certificate: ES2+ answers
+  // UNAUTHENTICATED, as it must.
+  builder.RegisterService(state->es2_grpc.get());
   grpc::ResourceQuota quota("smdpd");
   quota.SetMaxThreads(static_cast<int>(config.worker_threads()) + 4);
   builder.SetResourceQuota(quota);
@@ -224,9 +346,11 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
       config.grpc_listen().substr(0, config.grpc_listen().rfind(':'));
   state->grpc_address = absl::StrCat(host, ":", port);
 
-  // ES9+ in the GSMA HTTPS binding, with CERT.DP.TLS whose key stays in the
-  // HSM.
-  if (config.es9_https_listen() != "off") {
+  // ES9+ and ES2+ in the GSMA HTTPS binding, with CERT.DP.TLS whose key
+  // stays in the HSM.
+  const bool es2_https_on =
+      config.es2_https_listen() != "off" && !operator_ca_files.empty();
+  if (config.es9_https_listen() != "off" || es2_https_on) {
     const config::Identity* tls = nullptr;
     const SmdpIdentity* tls_identity = nullptr;
     for (size_t i = 0; i < identity_configs.size(); ++i) {
@@ -247,22 +371,45 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
               ? " has a dptls_cert_file and dptls_key"
               : absl::StrCat(" named '", config.tls_identity(),
                              "' has a dptls_cert_file and dptls_key"),
-          " (or set es9_https_listen: \"off\")"));
+          " (or set es9_https_listen and es2_https_listen: \"off\")"));
     }
     http::GsmaHttpServerOptions https;
-    https.listen_address = config.es9_https_listen();
     https.certificate_chain_files = {tls->dptls_cert_file()};
     https.private_key = tls_identity->dptls_key;
     https.worker_threads = static_cast<int>(config.worker_threads());
-    ASSIGN_OR_RETURN(state->es9_https, http::GsmaHttpServer::Create(https));
-    RETURN_IF_ERROR(
-        http::AddEs9PlusHandlers(*state->es9_https, *state->download));
-    RETURN_IF_ERROR(state->es9_https->Start());
-    std::string https_host = config.es9_https_listen().substr(
-        0, config.es9_https_listen().rfind(':'));
-    state->es9_https_address =
-        absl::StrCat(https_host, ":", state->es9_https->port());
+    auto bound = [](const std::string& listen, int port) {
+      return absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
+    };
+    if (config.es9_https_listen() != "off") {
+      https.listen_address = config.es9_https_listen();
+      ASSIGN_OR_RETURN(state->es9_https, http::GsmaHttpServer::Create(https));
+      RETURN_IF_ERROR(
+          http::AddEs9PlusHandlers(*state->es9_https, *state->download));
+      RETURN_IF_ERROR(state->es9_https->Start());
+      state->es9_https_address =
+          bound(config.es9_https_listen(), state->es9_https->port());
+    }
+    if (es2_https_on) {
+      https.listen_address = config.es2_https_listen();
+      https.client_certificate_mode = http::ClientCertificateMode::kRequired;
+      https.client_ca_files = operator_ca_files;
+      ASSIGN_OR_RETURN(state->es2_https, http::GsmaHttpServer::Create(https));
+      RETURN_IF_ERROR(http::AddEs2PlusHandlers(
+          *state->es2_https, *state->orders, *state->operators));
+      RETURN_IF_ERROR(state->es2_https->Start());
+      state->es2_https_address =
+          bound(config.es2_https_listen(), state->es2_https->port());
+    }
   }
+
+  // HandleDownloadProgressInfo from the outbox.
+  ASSIGN_OR_RETURN(auto channels, OperatorChannels(operator_configs));
+  order::ProgressNotifierOptions notifier_options;
+  notifier_options.requester_identifier =
+      config.callback_requester_identifier();
+  state->notifier = std::make_unique<order::ProgressNotifier>(
+      notifier_options, *state->store, std::move(channels));
+  state->notifier->Start();
 
   State* raw = state.get();
   state->cleaner = std::thread([raw] {
@@ -297,6 +444,10 @@ const std::string& SmdpServer::es9_https_address() const {
   return state_->es9_https_address;
 }
 
+const std::string& SmdpServer::es2_https_address() const {
+  return state_->es2_https_address;
+}
+
 const std::vector<SmdpIdentity>& SmdpServer::identities() const {
   return state_->identities;
 }
@@ -309,6 +460,7 @@ void SmdpServer::Shutdown(absl::Duration grace) {
   if (state_->shut_down) return;
   state_->shut_down = true;
   if (state_->es9_https != nullptr) state_->es9_https->Shutdown(grace);
+  if (state_->es2_https != nullptr) state_->es2_https->Shutdown(grace);
   state_->grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   state_->grpc_server->Wait();
   {
@@ -316,6 +468,12 @@ void SmdpServer::Shutdown(absl::Duration grace) {
     state_->stopping = true;
   }
   if (state_->cleaner.joinable()) state_->cleaner.join();
+  if (state_->notifier != nullptr) state_->notifier->Stop();
+  state_->notifier.reset();
+  state_->es2_https.reset();
+  state_->es2_grpc.reset();
+  state_->orders.reset();
+  state_->operators.reset();
   state_->es9_https.reset();
   state_->es9_grpc.reset();
   state_->download.reset();

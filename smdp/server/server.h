@@ -36,6 +36,9 @@ namespace smdp {
 [[nodiscard]] absl::StatusOr<std::unique_ptr<hsm::CryptoProvider>>
 OpenCryptoProvider(const config::ServerConfig& config);
 
+// The operator dev mode creates when the config has none.
+inline constexpr absl::string_view kDevOperatorId = "op1";
+
 class SmdpServer {
  public:
   // `config` must be defaulted and valid (smdp/config/config.h).
@@ -52,6 +55,9 @@ class SmdpServer {
   bool grpc_tls() const;
   // The bound ES9+ HTTPS address; empty when es9_https_listen is "off".
   const std::string& es9_https_address() const;
+  // The bound ES2+ HTTPS address; empty when es2_https_listen is "off" or
+  // there is no operator.
+  const std::string& es2_https_address() const;
   const std::vector<SmdpIdentity>& identities() const;
   std::string crypto_description() const;
 

@@ -106,7 +106,8 @@ TEST(SmdpdSmokeTest, FreshDirectoryComesUpHealthyAndRestarts) {
   std::string first_dpauth;
   for (int run = 0; run < 2; ++run) {
     Subprocess server(
-        {smdpd, "--grpc_listen=127.0.0.1:0", "--es9_https_listen=127.0.0.1:0"},
+        {smdpd, "--grpc_listen=127.0.0.1:0", "--es9_https_listen=127.0.0.1:0",
+         "--es2_https_listen=127.0.0.1:0"},
         InDir(dir));
     std::string address = StartAndGetAddress(server);
     ASSERT_FALSE(address.empty()) << server.stderr_text();
@@ -201,10 +202,10 @@ TEST(SmdpdSmokeTest, WrongPinFailsWithOneClearLine) {
   SubprocessOptions options = InDir(dir);
   options.unset_env = {"SOFTHSM2_CONF"};
   options.env["SMDP_HSM_PIN"] = "000000";
-  int code =
-      Subprocess::Run({RunfilePath("smdp/smdpd"), "--grpc_listen=127.0.0.1:0",
-                       "--es9_https_listen=127.0.0.1:0"},
-                      options, &out, &err);
+  int code = Subprocess::Run(
+      {RunfilePath("smdp/smdpd"), "--grpc_listen=127.0.0.1:0",
+       "--es9_https_listen=127.0.0.1:0", "--es2_https_listen=127.0.0.1:0"},
+      options, &out, &err);
   EXPECT_EQ(code, 1);
   EXPECT_THAT(err, HasSubstr("PIN"));
   EXPECT_THAT(err, ::testing::Not(HasSubstr("000000")));
@@ -245,9 +246,10 @@ TEST(SmdpdSmokeTest, ImportListAndShowProfiles) {
   ASSERT_TRUE(WriteFileAtomically(dir + "/subscribers.csv",
                                   profiles::preparation::testing::TestCsv(250))
                   .ok());
-  Subprocess server({RunfilePath("smdp/smdpd"), "--grpc_listen=127.0.0.1:0",
-                     "--es9_https_listen=127.0.0.1:0"},
-                    InDir(dir));
+  Subprocess server(
+      {RunfilePath("smdp/smdpd"), "--grpc_listen=127.0.0.1:0",
+       "--es9_https_listen=127.0.0.1:0", "--es2_https_listen=127.0.0.1:0"},
+      InDir(dir));
   std::string address = StartAndGetAddress(server);
   ASSERT_FALSE(address.empty()) << server.stderr_text();
   std::string ctl = RunfilePath("smdp/smdpctl");
@@ -317,7 +319,7 @@ TEST(SmdpdSmokeTest, ImportListAndShowProfiles) {
 TEST(SmdpdSmokeTest, AdminNeedsAnAdminClientCertificate) {
   std::string dir = FreshDir("admin");
   Subprocess server({RunfilePath("smdp/smdpd"), "--grpc_listen=127.0.0.1:0",
-                     "--es9_https_listen=off"},
+                     "--es9_https_listen=off", "--es2_https_listen=off"},
                     InDir(dir));
   std::string address = StartAndGetAddress(server);
   ASSERT_FALSE(address.empty()) << server.stderr_text();
@@ -419,7 +421,8 @@ TEST(SmdpdSmokeTest, PlaintextOnLoopbackOnly) {
   std::string dir = FreshDir("plaintext");
   std::ofstream(dir + "/plain.textproto")
       << "dev_mode: true\ngrpc_plaintext: true\n"
-         "grpc_listen: '127.0.0.1:0'\nes9_https_listen: 'off'\n";
+         "grpc_listen: '127.0.0.1:0'\nes9_https_listen: "
+         "'off'\nes2_https_listen: 'off'\n";
   Subprocess server(
       {RunfilePath("smdp/smdpd"), "--config=" + dir + "/plain.textproto"},
       InDir(dir));
