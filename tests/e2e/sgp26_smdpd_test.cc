@@ -1,0 +1,248 @@
+// smdpd (SmdpServer as a library, dev mode) serving the SGP.26 test
+// identities: the SGP.26 DPauth/DPpb keys are imported into the dev SoftHSM
+// token before start, the config names the SGP.26 certificates, and a
+// software eUICC holding the SGP.26 eUICC certificate downloads over ES9+
+// gRPC on both curves (NIST P-256 and brainpoolP256r1). Profiles are imported
+// over Admin and ordered and confirmed over ES2+ gRPC by operator op1.
+//
+//   bazel test //tests/e2e:sgp26_smdpd_test
+//     --test_env=SMDP_SGP26_DIR=/work/shared/sgp26
+#include <grpcpp/grpcpp.h>
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "api/admin.grpc.pb.h"
+#include "api/es2plus.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "hsm/crypto_provider.h"
+#include "profiles/preparation/test_subscribers.h"
+#include "profiles/saip/template_builder.h"
+#include "smdp/config/config.h"
+#include "smdp/grpc/tls_credentials.h"
+#include "smdp/pki/dev_tls.h"
+#include "smdp/server/dev_environment.h"
+#include "smdp/server/server.h"
+#include "tests/euicc/euicc_testing.h"
+#include "tests/euicc/lpa.h"
+#include "tests/euicc/software_euicc.h"
+#include "util/status_macros.h"
+#include "util/status_matchers.h"
+
+namespace smdp {
+namespace {
+
+namespace ptest = ::smdp::profiles::preparation::testing;
+using ::smdp::euicc::testing::kSgp26SmdpAddress;
+using ::smdp::euicc::testing::kSgp26SmdpOid;
+using ::smdp::euicc::testing::LoadSgp26Euicc;
+using ::smdp::euicc::testing::LoadSgp26Smdp;
+using ::smdp::euicc::testing::Sgp26CurveSuffix;
+using ::smdp::euicc::testing::Sgp26Dir;
+
+struct World {
+  std::string sgp26_dir;
+  std::string data_dir;
+  pki::DevTls tls;
+  pki::DevTlsClient op1;
+  std::unique_ptr<SmdpServer> server;
+};
+World* world = nullptr;
+
+// "nist" or "brp": the identity name and key label suffix for `curve`.
+std::string IdentityName(hsm::Curve curve) {
+  return curve == hsm::Curve::kNistP256 ? "nist" : "brp";
+}
+
+// Puts the SGP.26 DPauth and DPpb keys of both curves into the server's
+// token, and names them (and the SGP.26 certificates) in `config`.
+absl::Status ImportSgp26Identities(config::ServerConfig& config) {
+  RETURN_IF_ERROR(PrepareDevHsm(config));
+  ASSIGN_OR_RETURN(std::unique_ptr<hsm::CryptoProvider> provider,
+                   OpenCryptoProvider(config));
+  const std::string& dir = world->sgp26_dir;
+  for (hsm::Curve curve :
+       {hsm::Curve::kNistP256, hsm::Curve::kBrainpoolP256r1}) {
+    const std::string name = IdentityName(curve);
+    const std::string c(Sgp26CurveSuffix(curve));
+    ASSIGN_OR_RETURN(euicc::testing::Sgp26Smdp smdp, LoadSgp26Smdp(dir, curve));
+    const std::string dpauth_label = absl::StrCat("sgp26-dpauth-", name);
+    const std::string dppb_label = absl::StrCat("sgp26-dppb-", name);
+    RETURN_IF_ERROR(
+        provider->ImportSigningKey(dpauth_label, smdp.dpauth_private_key_pem)
+            .status());
+    RETURN_IF_ERROR(
+        provider->ImportSigningKey(dppb_label, smdp.dppb_private_key_pem)
+            .status());
+    config::Identity& id = *config.add_identities();
+    id.set_name(name);
+    id.set_ci_cert_file(
+        absl::StrCat(dir, "/CertificateIssuer/CERT_CI_ECDSA_", c, ".der"));
+    id.set_dpauth_cert_file(
+        absl::StrCat(dir, "/DPauth/CERT_S_SM_DPauth_ECDSA_", c, ".der"));
+    id.set_dppb_cert_file(
+        absl::StrCat(dir, "/DPpb/CERT_S_SM_DPpb_ECDSA_", c, ".der"));
+    id.set_dpauth_key(dpauth_label);
+    id.set_dppb_key(dppb_label);
+  }
+  // `provider` is destroyed here; SoftHSM stays loaded for the server.
+  return absl::OkStatus();
+}
+
+absl::Status ImportProfiles(size_t first, size_t count) {
+  ASSIGN_OR_RETURN(
+      auto channel,
+      CreateGrpcTlsChannel(world->server->grpc_address(),
+                           {.ca_file = world->tls.ca_cert,
+                            .certificate_chain_file = world->tls.admin.cert,
+                            .private_key_file = world->tls.admin.key}));
+  auto stub = admin::Admin::NewStub(channel);
+  grpc::ClientContext context;
+  auto stream = stub->ImportBatch(&context);
+  admin::ImportBatchRequest header;
+  header.mutable_header()->set_batch_id("b-sgp26");
+  header.mutable_header()->set_operator_id("op1");
+  header.mutable_header()->set_profile_type("consumer");
+  ASSIGN_OR_RETURN(std::string upp, profiles::saip::BuildTemplate());
+  header.mutable_header()->set_template_upp(upp);
+  stream->Write(header);
+  std::string csv = ptest::TestCsvHeader();
+  for (size_t i = first; i < first + count; ++i) csv += ptest::TestCsvLine(i);
+  admin::ImportBatchRequest chunk;
+  chunk.set_csv_chunk(csv);
+  stream->Write(chunk);
+  stream->WritesDone();
+  admin::ImportBatchProgress progress;
+  bool committed = false;
+  while (stream->Read(&progress)) committed = progress.committed();
+  grpc::Status s = stream->Finish();
+  if (!s.ok()) return absl::InternalError(s.error_message());
+  if (!committed) return absl::InternalError("import not committed");
+  return absl::OkStatus();
+}
+
+absl::Status SetUpWorld(const std::string& sgp26_dir) {
+  world = new World();
+  world->sgp26_dir = sgp26_dir;
+  world->data_dir = absl::StrCat(getenv("TEST_TMPDIR"), "/sgp26smdpd");
+  const std::string address(kSgp26SmdpAddress);
+  ASSIGN_OR_RETURN(world->tls,
+                   pki::EnsureDevTls({.dir = pki::DevTlsDir(world->data_dir),
+                                      .smdp_address = address}));
+  ASSIGN_OR_RETURN(world->op1,
+                   pki::IssueDevClientCertificate(world->tls.dir, "op1"));
+
+  config::ServerConfig config;
+  config.set_data_dir(world->data_dir);
+  config.set_smdp_address(address);
+  config.set_smdp_oid(std::string(kSgp26SmdpOid));
+  config.set_grpc_listen("127.0.0.1:0");
+  // No DPtls key in the token: ES9+ and ES2+ over gRPC only.
+  config.set_es9_https_listen("off");
+  config.set_es2_https_listen("off");
+  config.set_dev_mode(true);
+  config::Operator& op = *config.add_operators();
+  op.set_id("op1");
+  op.add_client_ca_files(world->tls.client_ca_cert);
+  op.add_client_common_names("op1");
+  ApplyDefaults(config, /*from_file=*/true);
+  RETURN_IF_ERROR(ImportSgp26Identities(config));
+  RETURN_IF_ERROR(ValidateConfig(config));
+  ASSIGN_OR_RETURN(world->server, SmdpServer::Start(config));
+  return ImportProfiles(0, 4);
+}
+
+class Sgp26SmdpdTest : public ::testing::TestWithParam<hsm::Curve> {
+ protected:
+  static void SetUpTestSuite() {
+    const std::string dir = Sgp26Dir();
+    if (dir.empty() || world != nullptr) return;
+    ASSERT_OK(SetUpWorld(dir));
+  }
+  void SetUp() override {
+    if (Sgp26Dir().empty()) GTEST_SKIP() << "SMDP_SGP26_DIR is not set";
+    ASSERT_NE(world, nullptr);
+    ASSERT_NE(world->server, nullptr);
+  }
+};
+
+TEST_P(Sgp26SmdpdTest, OrderConfirmAndDownloadWithTheSgp26Euicc) {
+  const hsm::Curve curve = GetParam();
+  // The server runs the two SGP.26 identities.
+  std::vector<std::string> names;
+  for (const SmdpIdentity& id : world->server->identities()) {
+    names.push_back(id.name);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"nist", "brp"}));
+
+  ASSERT_OK_AND_ASSIGN(
+      auto channel,
+      CreateGrpcTlsChannel(world->server->grpc_address(),
+                           {.ca_file = world->tls.ca_cert,
+                            .certificate_chain_file = world->op1.cert,
+                            .private_key_file = world->op1.key}));
+  auto es2 = es2plus::Es2Plus::NewStub(channel);
+  es2plus::DownloadOrderRequest order;
+  order.mutable_header()->set_function_requester_identifier("op1-crm");
+  order.mutable_header()->set_function_call_identifier(
+      absl::StrCat("order-", IdentityName(curve)));
+  order.set_profile_type("consumer");
+  es2plus::DownloadOrderResponse ordered;
+  {
+    grpc::ClientContext context;
+    grpc::Status s = es2->DownloadOrder(&context, order, &ordered);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  ASSERT_EQ(ordered.header().function_execution_status().status(),
+            "Executed-Success")
+      << ordered.DebugString();
+  const std::string iccid = ordered.iccid();
+
+  es2plus::ConfirmOrderRequest confirm;
+  confirm.set_iccid(iccid);
+  confirm.set_release_flag(true);
+  es2plus::ConfirmOrderResponse confirmed;
+  {
+    grpc::ClientContext context;
+    grpc::Status s = es2->ConfirmOrder(&context, confirm, &confirmed);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  ASSERT_EQ(confirmed.header().function_execution_status().status(),
+            "Executed-Success")
+      << confirmed.DebugString();
+  EXPECT_EQ(confirmed.smdp_address(), kSgp26SmdpAddress);
+  ASSERT_FALSE(confirmed.matching_id().empty());
+
+  ASSERT_OK_AND_ASSIGN(euicc::testing::EuiccCredentials creds,
+                       LoadSgp26Euicc(world->sgp26_dir, curve));
+  ASSERT_OK_AND_ASSIGN(auto euicc,
+                       euicc::SoftwareEuicc::Create(creds.ToConfig()));
+  ASSERT_OK_AND_ASSIGN(
+      auto client,
+      euicc::CreateEs9Client({.smdp = world->server->grpc_address(),
+                              .transport = euicc::Es9Transport::kGrpc,
+                              .ca_file = world->tls.ca_cert}));
+  ASSERT_OK_AND_ASSIGN(
+      euicc::DownloadResult result,
+      euicc::DownloadProfile(*euicc, *client,
+                             {.smdp_address = std::string(kSgp26SmdpAddress),
+                              .matching_id = confirmed.matching_id()},
+                             [](absl::string_view) {}));
+  EXPECT_EQ(result.iccid, iccid);
+  EXPECT_FALSE(result.profile.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Curves, Sgp26SmdpdTest,
+                         ::testing::Values(hsm::Curve::kNistP256,
+                                           hsm::Curve::kBrainpoolP256r1),
+                         [](const ::testing::TestParamInfo<hsm::Curve>& info) {
+                           return info.param == hsm::Curve::kNistP256
+                                      ? "Nist"
+                                      : "Brainpool";
+                         });
+
+}  // namespace
+}  // namespace smdp
