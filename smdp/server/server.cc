@@ -335,7 +335,11 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
   // UNAUTHENTICATED, as it must.
   builder.RegisterService(state->es2_grpc.get());
   grpc::ResourceQuota quota("smdpd");
-  quota.SetMaxThreads(static_cast<int>(config.worker_threads()) + 4);
+  // gRPC's synchronous server answers RESOURCE_EXHAUSTED rather than
+  // queueing once every thread is busy, and most of a call's time is spent
+  // waiting (HSM, synced store writes): allow many threads per core.
+  quota.SetMaxThreads(
+      std::max(256, 16 * static_cast<int>(config.worker_threads())));
   builder.SetResourceQuota(quota);
   state->grpc_server = builder.BuildAndStart();
   if (state->grpc_server == nullptr || port == 0) {

@@ -15,10 +15,12 @@
 // many sessions before it finishes any of them.
 //
 // Errors: a transport failure (connection, TLS, HTTP status other than the
-// binding's 200/204, a gRPC error) is the client's status; a GSMA refusal
-// ("Failed" with subject/reason codes) is FailedPrecondition naming the
-// function and the codes; an eUICC refusal is the SoftwareEuicc's status,
-// prefixed with the step.
+// binding's 200/204, a gRPC error) is the client's status; an ES9+ answer
+// other than "Executed-Success" (a GSMA refusal: "Failed" with
+// subject/reason codes) is FailedPrecondition naming the function and the
+// codes; an eUICC refusal is the SoftwareEuicc's status (the ES10b error,
+// or a failed LoadBoundProfilePackage). Every error is prefixed with the
+// step's name.
 //
 // Thread-safety: an Es9Client is used by one thread at a time (the HTTPS one
 // owns one keep-alive connection); a Download too. Different clients and

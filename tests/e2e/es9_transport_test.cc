@@ -4,7 +4,8 @@
 // gRPC service and the GSMA HTTPS binding on 127.0.0.1): the software eUICC
 // downloads through each, checks and decrypts with its own code, and its
 // notification moves the profile to INSTALLED. The decrypted profile equals
-// the stored one.
+// the stored one. A refused download reaches the LPA with its GSMA codes
+// and ends the download at that step.
 #include <memory>
 #include <string>
 
@@ -23,9 +24,24 @@ namespace {
 using ::smdp::hsm::Curve;
 using ::smdp::matchers::IsOk;
 
-// Shared by every case of the suite: setting up the HSM, the PKI and the
-// store is the expensive part, and each case downloads a profile of its own.
+// Shared by every test: setting up the HSM, the PKI and the store is the
+// expensive part, and each download takes a profile of its own.
 DownloadWorld* world = nullptr;
+
+class WorldEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    auto made = DownloadWorld::Create({.ppk_profiles = 8, .plain_profiles = 8});
+    ASSERT_THAT(made.status(), IsOk());
+    world = made->release();
+  }
+  void TearDown() override {
+    delete world;
+    world = nullptr;
+  }
+};
+::testing::Environment* const kWorldEnvironment =
+    ::testing::AddGlobalTestEnvironment(new WorldEnvironment);
 
 struct Case {
   bool https;
@@ -33,19 +49,7 @@ struct Case {
   bool ppk;
 };
 
-class Es9TransportTest : public ::testing::TestWithParam<Case> {
- protected:
-  static void SetUpTestSuite() {
-    if (world != nullptr) return;
-    auto made = DownloadWorld::Create({.ppk_profiles = 8, .plain_profiles = 8});
-    ASSERT_THAT(made.status(), IsOk());
-    world = made->release();
-  }
-  static void TearDownTestSuite() {
-    delete world;
-    world = nullptr;
-  }
-};
+class Es9TransportTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Es9TransportTest, DownloadInstallsTheStoredProfile) {
   const Case& c = GetParam();
@@ -105,6 +109,34 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{true, Curve::kBrainpoolP256r1, true},
                       Case{false, Curve::kNistP256, false}),
     Name);
+
+// A refusal reaches the LPA as a Failed answer with its codes, over both
+// transports, and the download stops at that step.
+class Es9RefusalTest : public ::testing::TestWithParam<Es9Transport> {};
+
+TEST_P(Es9RefusalTest, UnknownMatchingIdIsRefused) {
+  auto creds =
+      euicc::testing::DevPkiEuicc(world->dev_pki().ForCurve(Curve::kNistP256));
+  ASSERT_THAT(creds.status(), IsOk());
+  auto euicc = euicc::SoftwareEuicc::Create(creds->ToConfig());
+  ASSERT_THAT(euicc.status(), IsOk());
+  auto client = world->NewClient(GetParam());
+  ASSERT_THAT(client.status(), IsOk());
+  Download download(**client, **euicc, world->smdp_address(), "NO-SUCH-ID");
+  absl::Status s = download.Run();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(s.message(),
+              ::testing::HasSubstr("authenticateClient: Failed 8.2.6/3.8"));
+  EXPECT_FALSE(download.next_step().has_value());
+  EXPECT_FALSE(download.result().loaded.has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, Es9RefusalTest,
+    ::testing::Values(Es9Transport::kHttps, Es9Transport::kGrpc),
+    [](const ::testing::TestParamInfo<Es9Transport>& info) {
+      return info.param == Es9Transport::kHttps ? "Https" : "Grpc";
+    });
 
 }  // namespace
 }  // namespace smdp::e2e
