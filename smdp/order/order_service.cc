@@ -533,4 +533,63 @@ absl::Status OrderService::DoReleaseProfile(
                       GsmaError::kProfileNotReleasable);
 }
 
+// ---- Expiry ------------------------------------------------------------------
+
+absl::StatusOr<size_t> OrderService::ExpireOrders(size_t limit) {
+  static constexpr ProfileState kOrdered[] = {store::ALLOCATED, store::LINKED,
+                                              store::CONFIRMED,
+                                              store::RELEASED};
+  absl::MutexLock lock(&sweep_mu_);
+  const absl::Time now = Now();
+  size_t examined = 0;
+  size_t expired = 0;
+  // At most one full round over the four states per call.
+  for (size_t states = 0; states <= std::size(kOrdered) && examined < limit;) {
+    profiles::ProfileQuery query;
+    query.state = kOrdered[sweep_state_];
+    query.page_size = std::min<size_t>(limit - examined, 1000);
+    query.page_token = sweep_token_;
+    ASSIGN_OR_RETURN(profiles::ProfilePage page, store_.ListProfiles(query));
+    for (const ProfileRecord& record : page.profiles) {
+      ++examined;
+      if (!Expired(record, now) || !record.session_transaction_id().empty()) {
+        continue;
+      }
+      profiles::TransitionRequest t;
+      t.iccid = record.iccid();
+      t.from = {record.state()};
+      t.to = store::AVAILABLE;
+      t.mutate = [&](ProfileRecord& r) -> absl::Status {
+        // Re-checked under the record's lock: a download may have begun.
+        if (!r.session_transaction_id().empty() || !Expired(r, now)) {
+          return absl::FailedPreconditionError("no longer expired and idle");
+        }
+        r.set_last_result("order expired");
+        return absl::OkStatus();
+      };
+      t.audit.set_actor("system");
+      t.audit.set_action("OrderExpired");
+      t.audit.set_detail(absl::StrCat(
+          "expired at ",
+          absl::FormatTime(absl::FromUnixMillis(record.order().expires_at_ms()),
+                           absl::UTCTimeZone())));
+      absl::Status s = store_.Transition(t).status();
+      if (s.ok()) {
+        ++expired;
+      } else if (!absl::IsFailedPrecondition(s) && !absl::IsNotFound(s)) {
+        return s;
+      }
+    }
+    if (page.next_page_token.empty()) {
+      sweep_state_ = (sweep_state_ + 1) % std::size(kOrdered);
+      sweep_token_.clear();
+      ++states;
+    } else {
+      sweep_token_ = page.next_page_token;
+    }
+    if (page.profiles.empty() && !page.next_page_token.empty()) ++examined;
+  }
+  return expired;
+}
+
 }  // namespace smdp::order

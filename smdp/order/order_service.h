@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "api/es2plus.pb.h"
 #include "profiles/profile_store.h"
@@ -91,6 +92,15 @@ class OrderService {
   [[nodiscard]] absl::StatusOr<es2plus::ReleaseProfileResponse> ReleaseProfile(
       const Operator& op, const es2plus::ReleaseProfileRequest& request);
 
+  // Ends orders that expired before a download took them: a profile
+  // ALLOCATED, LINKED, CONFIRMED or RELEASED whose order expired and that
+  // no download session holds goes back to AVAILABLE (its package never
+  // left the SM-DP+, so it can serve another order), with an audit entry
+  // "OrderExpired". Looks at up to `limit` profiles per call and resumes
+  // where the previous call stopped; returns how many it ended. Run it
+  // periodically (smdpd: every minute).
+  [[nodiscard]] absl::StatusOr<size_t> ExpireOrders(size_t limit);
+
  private:
   OrderService(OrderServiceOptions options, profiles::ProfileStore& store);
 
@@ -109,6 +119,11 @@ class OrderService {
 
   const OrderServiceOptions options_;
   profiles::ProfileStore& store_;
+
+  absl::Mutex sweep_mu_;
+  // ExpireOrders' position: the state being swept and its page token.
+  size_t sweep_state_ ABSL_GUARDED_BY(sweep_mu_) = 0;
+  std::string sweep_token_ ABSL_GUARDED_BY(sweep_mu_);
 };
 
 // True for a matchingId we accept from an operator: 1..64 characters of

@@ -372,6 +372,59 @@ TEST_F(OrderServiceTest, ExpiredOrderCannotBeConfirmedOrReleased) {
   EXPECT_EQ(State(a), store::AVAILABLE);
 }
 
+TEST_F(OrderServiceTest, ExpireOrdersGivesIdleExpiredProfilesBack) {
+  const std::string allocated = TestIccid(0);
+  ExpectSuccess(Order(op1_, allocated, ""));
+  const std::string confirmed = Confirmed(1, "EXP-1");
+  const std::string released = Confirmed(2);
+  ExpectSuccess(Release(op1_, released));
+  const std::string held = Confirmed(3);
+  ExpectSuccess(Release(op1_, held));
+  profiles::TransitionRequest hold;  // a download session holds it
+  hold.iccid = held;
+  hold.from = {store::RELEASED};
+  hold.to = store::RELEASED;
+  hold.mutate = [](store::ProfileRecord& r) {
+    r.set_session_transaction_id("\x01\x02");
+    return absl::OkStatus();
+  };
+  hold.audit.set_action("test hold");
+  ASSERT_OK(store_->Transition(hold).status());
+  clock_.Advance(absl::Hours(23));
+  const std::string fresh = TestIccid(4);
+  ExpectSuccess(Order(op1_, fresh, ""));
+
+  ASSERT_OK_AND_ASSIGN(size_t none, service_->ExpireOrders(100));
+  EXPECT_EQ(none, 0u);
+  clock_.Advance(absl::Hours(2));  // the first four expired, not `fresh`
+  ASSERT_OK_AND_ASSIGN(size_t expired, service_->ExpireOrders(100));
+  EXPECT_EQ(expired, 3u);
+  for (const std::string& iccid : {allocated, confirmed, released}) {
+    EXPECT_EQ(State(iccid), store::AVAILABLE) << iccid;
+  }
+  EXPECT_EQ(State(held), store::RELEASED);
+  EXPECT_EQ(State(fresh), store::ALLOCATED);
+  EXPECT_FALSE(store_->GetProfileByMatchingId("EXP-1").ok());
+  ASSERT_OK_AND_ASSIGN(std::vector<store::AuditEntry> audit,
+                       store_->GetAudit(confirmed));
+  EXPECT_EQ(audit.back().action(), "OrderExpired");
+  EXPECT_EQ(audit.back().actor(), "system");
+  ASSERT_OK_AND_ASSIGN(expired, service_->ExpireOrders(100));
+  EXPECT_EQ(expired, 0u);
+}
+
+TEST_F(OrderServiceTest, ExpireOrdersWorksInSmallSteps) {
+  for (int i = 0; i < 6; ++i) ExpectSuccess(Order(op1_, "", "consumer"));
+  clock_.Advance(absl::Hours(25));
+  size_t total = 0;
+  for (int round = 0; round < 20 && total < 6; ++round) {
+    ASSERT_OK_AND_ASSIGN(size_t n, service_->ExpireOrders(2));
+    EXPECT_LE(n, 2u);
+    total += n;
+  }
+  EXPECT_EQ(total, 6u);
+}
+
 // ---- ReleaseProfile
 // --------------------------------------------------------------
 

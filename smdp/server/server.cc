@@ -233,7 +233,7 @@ struct SmdpServer::State {
   std::unique_ptr<http::GsmaHttpServer> es2_https;
   std::string es2_https_address;
   std::unique_ptr<order::ProgressNotifier> notifier;
-  // Expired-session clean-up, every 30 s until shutdown.
+  // Expired-session clean-up and order expiry, every 30 s until shutdown.
   std::thread cleaner;
   absl::Mutex cleaner_mu;
   bool stopping ABSL_GUARDED_BY(cleaner_mu) = false;
@@ -426,6 +426,12 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
         LogWarning("session clean-up: ", cleaned.status().ToString());
       } else if (*cleaned > 0) {
         LogInfo("session clean-up: ", *cleaned, " expired sessions");
+      }
+      auto expired = raw->orders->ExpireOrders(10000);
+      if (!expired.ok()) {
+        LogWarning("order expiry: ", expired.status().ToString());
+      } else if (*expired > 0) {
+        LogInfo("order expiry: ", *expired, " expired orders ended");
       }
       raw->cleaner_mu.Lock();
     }
