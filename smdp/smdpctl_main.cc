@@ -20,17 +20,44 @@
 //   smdpctl profiles show ICCID          state, metadata and history
 //   smdpctl profiles batch ID            a batch's status
 //
-// Every gRPC command (health, info, profiles) connects over TLS:
+// ES2+, as an operator (smdp.es2plus.Es2Plus over gRPC, mutual TLS: smdpd
+// knows the operator by its client certificate):
+//   smdpctl order [--iccid=X] [--profile_type=T] [--eid=E]
+//       DownloadOrder: reserves that profile, or any Available one of the
+//       type. Prints the ICCID.
+//   smdpctl confirm --iccid=X [--matching_id=M | --empty_matching_id]
+//       [--eid=E] [--confirmation_code=C] [--release] [--smdp_oid=OID]
+//       [--qr_png=FILE] [--qr_svg=FILE] [--qr_terminal]
+//       ConfirmOrder (the SM-DP+ makes the matchingId unless given). Prints
+//       "matching_id=M smdp_address=A [eid=E]", then the Activation Code
+//       (smdp/order/activation_code.h), "LPA:1$A$M", with "$OID" (from
+//       --smdp_oid: smdpd does not publish its OID) and "$1" when a
+//       confirmation code was set ("$$1" without an OID), and renders it as
+//       a QR code into the files and/or on the terminal.
+//   smdpctl release --iccid=X            ReleaseProfile
+//   smdpctl cancel --iccid=X --final_status=Available|Unavailable
+//       [--eid=E] [--matching_id=M]      CancelOrder
+//   smdpctl status --iccid=X
+//       The profile's state and history: the Admin GetProfile of `profiles
+//       show`, so it needs the admin certificate (for now).
+// A function that answers Failed prints
+//   smdpctl: <function>: Failed <subject code>/<reason code> <message>
+// and exits 1. header.functionRequesterIdentifier is --requester_id, by
+// default the operator's name (--operator) when the dev certificate is used.
+//
+// Every gRPC command connects over TLS:
 //   --tls_ca=PEM                 the CA(s) smdpd's gRPC certificate chains to
-//   --tls_cert=PEM --tls_key=PEM the client certificate for Admin calls (its
-//                                CN must be in smdpd's admin_clients)
+//   --tls_cert=PEM --tls_key=PEM the client certificate: for Admin calls its
+//                                CN must be in smdpd's admin_clients, for
+//                                ES2+ it must be an operator's
 //   --tls_server_name=NAME       when the certificate does not name --addr's
 //                                host
 // or, with --plaintext, without TLS (smdpd with grpc_plaintext, loopback).
 // With none of them, the dev files of <data_dir>/pki/grpc are used when they
-// exist (--data_dir, else the --config's, else smdp-data): ca.pem and the
-// admin certificate clients/smdp-admin.pem that dev-mode smdpd made, so the
-// commands work out of the box against a dev smdpd.
+// exist (--data_dir, else the --config's, else smdp-data): ca.pem and, as
+// the client certificate, clients/smdp-admin.pem (Admin commands) or
+// clients/<--operator>.pem (ES2+; default op1, the operator dev-mode smdpd
+// makes), so the commands work out of the box against a dev smdpd.
 //
 // Errors print one line on stderr; exit code 1 (2 for usage errors).
 #include <grpc/support/log.h>
@@ -45,15 +72,20 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "api/admin.grpc.pb.h"
+#include "api/es2plus.grpc.pb.h"
 #include "api/health.grpc.pb.h"
 #include "smdp/config/config.h"
+#include "smdp/grpc/status_util.h"
 #include "smdp/grpc/tls_credentials.h"
+#include "smdp/order/activation_code.h"
+#include "smdp/order/qr_code.h"
 #include "smdp/pki/dev_pki.h"
 #include "smdp/pki/dev_tls.h"
 #include "smdp/server/dev_environment.h"
@@ -93,6 +125,30 @@ ABSL_FLAG(int, page_size, 100, "Profiles per page (profiles list).");
 ABSL_FLAG(bool, all, false, "List every page (profiles list).");
 ABSL_FLAG(std::string, label, "", "Key label in the HSM (keys import).");
 ABSL_FLAG(std::string, key_file, "", "Private key, PEM or DER (keys import).");
+ABSL_FLAG(std::string, operator, "",
+          "ES2+ commands without --tls_*: the dev operator certificate "
+          "<data_dir>/pki/grpc/clients/<operator>.pem to use. Default: op1.");
+ABSL_FLAG(std::string, requester_id, "",
+          "ES2+ header.functionRequesterIdentifier. Default: the --operator "
+          "name with the dev certificate, else none.");
+ABSL_FLAG(std::string, iccid, "", "ICCID (order, confirm, release, cancel).");
+ABSL_FLAG(std::string, eid, "", "EID, 32 digits (order, confirm, cancel).");
+ABSL_FLAG(std::string, profile_type, "", "Profile type (order).");
+ABSL_FLAG(std::string, matching_id, "",
+          "matchingId (confirm: default, one the SM-DP+ makes; cancel).");
+ABSL_FLAG(bool, empty_matching_id, false,
+          "confirm: an empty matchingId (no activation code token: the "
+          "eUICC is found by its EID, which is then required).");
+ABSL_FLAG(std::string, confirmation_code, "",
+          "confirm: the code the end user must enter.");
+ABSL_FLAG(bool, release, false, "confirm: release the profile at once.");
+ABSL_FLAG(std::string, final_status, "", "cancel: Available or Unavailable.");
+ABSL_FLAG(std::string, smdp_oid, "",
+          "confirm: the SM-DP+ OID to put in the activation code.");
+ABSL_FLAG(std::string, qr_png, "", "confirm: write the QR code as PNG here.");
+ABSL_FLAG(std::string, qr_svg, "", "confirm: write the QR code as SVG here.");
+ABSL_FLAG(bool, qr_terminal, false,
+          "confirm: print the QR code with UTF-8 half blocks.");
 
 namespace {
 
@@ -108,9 +164,17 @@ constexpr char kUsage[] =
     "[--operator_id=OP] [--all]\n"
     "       smdpctl profiles show ICCID\n"
     "       smdpctl profiles batch ID\n"
+    "       smdpctl order [--iccid=X] [--profile_type=T] [--eid=E]\n"
+    "       smdpctl confirm --iccid=X [--matching_id=M | --empty_matching_id] "
+    "[--eid=E] [--confirmation_code=C] [--release] [--smdp_oid=OID] "
+    "[--qr_png=FILE] [--qr_svg=FILE] [--qr_terminal]\n"
+    "       smdpctl release --iccid=X\n"
+    "       smdpctl cancel --iccid=X --final_status=Available|Unavailable "
+    "[--eid=E] [--matching_id=M]\n"
+    "       smdpctl status --iccid=X\n"
     "TLS (every gRPC command): --tls_ca=PEM [--tls_cert=PEM --tls_key=PEM] "
     "[--tls_server_name=NAME] | --plaintext; none: the dev files of "
-    "<data_dir>/pki/grpc";
+    "<data_dir>/pki/grpc (ES2+: the certificate of --operator, default op1)";
 
 int Fail(int code, absl::string_view message) {
   // One line, even when gRPC's message (a TLS failure) has several.
@@ -216,12 +280,40 @@ std::string TlsFlagsError() {
       !absl::GetFlag(FLAGS_tls_cert).empty()) {
     return "--tls_cert needs --tls_ca (the CA of smdpd's certificate)";
   }
+  const std::string op = absl::GetFlag(FLAGS_operator);
+  if (!op.empty()) {
+    if (any_tls || absl::GetFlag(FLAGS_plaintext)) {
+      return "--operator picks a dev certificate of <data_dir>/pki/grpc/"
+             "clients; with --tls_* or --plaintext leave it out";
+    }
+    const bool name_ok =
+        op.size() <= 64 && op[0] != '.' &&
+        std::all_of(op.begin(), op.end(), [](char c) {
+          return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+                 c == '.' || c == '_' || c == '-';
+        });
+    if (!name_ok) {
+      return absl::StrCat("--operator '", op,
+                          "' is not a certificate name (1-64 of A-Z a-z 0-9 "
+                          ". _ -)");
+    }
+  }
   return "";
 }
 
-// A channel to --addr: TLS with the --tls_* files (or the dev files), or
-// plaintext with --plaintext.
-absl::StatusOr<std::shared_ptr<grpc::Channel>> Connect() {
+// The operator whose dev certificate ES2+ commands use.
+std::string DevOperator() {
+  const std::string op = absl::GetFlag(FLAGS_operator);
+  return op.empty() ? std::string(smdp::kDevOperatorId) : op;
+}
+
+// Who a command calls smdpd as, when the dev files are used.
+enum class Caller { kAdmin, kOperator };
+
+// A channel to --addr: TLS with the --tls_* files (or the dev files, with
+// the client certificate of `caller`), or plaintext with --plaintext.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> Connect(
+    Caller caller = Caller::kAdmin) {
   const std::string addr = absl::GetFlag(FLAGS_addr);
   if (absl::GetFlag(FLAGS_plaintext)) {
     return grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
@@ -236,14 +328,28 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> Connect() {
     const smdp::pki::DevTls dev =
         smdp::pki::DevTlsLayout(smdp::pki::DevTlsDir(data_dir));
     if (!smdp::FileExists(dev.ca_cert)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "no TLS CA for ", addr,
-          ": give --tls_ca=PEM (and --tls_cert, "
-          "--tls_key for admin calls) or --plaintext; no dev files in ",
-          dev.dir));
+      return absl::FailedPreconditionError(
+          absl::StrCat("no TLS CA for ", addr,
+                       ": give --tls_ca=PEM (and --tls_cert, "
+                       "--tls_key for Admin and ES2+ calls) or --plaintext; no "
+                       "dev files in ",
+                       dev.dir));
     }
     files.ca_file = dev.ca_cert;
-    if (smdp::FileExists(dev.admin.cert) && smdp::FileExists(dev.admin.key)) {
+    if (caller == Caller::kOperator) {
+      const smdp::pki::DevTlsClient op =
+          smdp::pki::DevTlsClientLayout(dev.dir, DevOperator());
+      if (!smdp::FileExists(op.cert) || !smdp::FileExists(op.key)) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "no client certificate of operator '", DevOperator(),
+            "': ", op.cert, " does not exist (dev-mode smdpd issues ",
+            smdp::kDevOperatorId,
+            "'s; otherwise give --tls_ca, --tls_cert and --tls_key)"));
+      }
+      files.certificate_chain_file = op.cert;
+      files.private_key_file = op.key;
+    } else if (smdp::FileExists(dev.admin.cert) &&
+               smdp::FileExists(dev.admin.key)) {
       files.certificate_chain_file = dev.admin.cert;
       files.private_key_file = dev.admin.key;
     }
@@ -486,6 +592,224 @@ int ProfilesBatch(const std::string& id) {
   return 0;
 }
 
+// ---- ES2+ ----------------------------------------------------------------
+
+// The request header: the requester (--requester_id, or the dev operator's
+// name) and a call identifier unique enough for the audit trail.
+smdp::es9plus::RequestHeader Es2Header() {
+  smdp::es9plus::RequestHeader header;
+  std::string requester = absl::GetFlag(FLAGS_requester_id);
+  const bool dev_certificate =
+      absl::GetFlag(FLAGS_tls_ca).empty() && !absl::GetFlag(FLAGS_plaintext);
+  if (requester.empty() && dev_certificate) requester = DevOperator();
+  header.set_function_requester_identifier(requester);
+  header.set_function_call_identifier(
+      absl::StrCat("smdpctl-", getpid(), "-", absl::ToUnixMicros(absl::Now())));
+  return header;
+}
+
+// 0 when `function` executed; otherwise prints why in one line and returns
+// 1: the gRPC error (no or a foreign client certificate, ...), or the GSMA
+// status of a Failed answer.
+int Es2Outcome(absl::string_view function, const grpc::Status& status,
+               const smdp::es9plus::ResponseHeader& header) {
+  if (!status.ok()) {
+    absl::Status error = smdp::FromGrpcStatus(status);
+    return Fail(
+        1, absl::StrCat(function, ": ", absl::StatusCodeToString(error.code()),
+                        ": ", error.message()));
+  }
+  const smdp::es9plus::FunctionExecutionStatus& execution =
+      header.function_execution_status();
+  const smdp::es9plus::StatusCodeData& data = execution.status_code_data();
+  std::string codes =
+      absl::StrCat(data.subject_code(), "/", data.reason_code(),
+                   data.message().empty() ? "" : " ", data.message());
+  if (execution.status() == "Executed-Success") return 0;
+  if (execution.status() == "Executed-WithWarning") {
+    std::cerr << "smdpctl: " << function << ": Executed-WithWarning " << codes
+              << std::endl;
+    return 0;
+  }
+  return Fail(1, absl::StrCat(function, ": ",
+                              execution.status().empty() ? "no status"
+                                                         : execution.status(),
+                              " ", codes));
+}
+
+// ES2+ on --addr, called with the operator's client certificate.
+absl::StatusOr<std::unique_ptr<smdp::es2plus::Es2Plus::Stub>> Es2Stub() {
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel,
+                   Connect(Caller::kOperator));
+  return smdp::es2plus::Es2Plus::NewStub(channel);
+}
+
+// --iccid, which every ES2+ command but `order` needs: empty after printing
+// the usage error.
+std::string RequiredIccid(absl::string_view command) {
+  std::string iccid = absl::GetFlag(FLAGS_iccid);
+  if (iccid.empty()) Fail(2, absl::StrCat(command, " needs --iccid"));
+  return iccid;
+}
+
+int Order() {
+  smdp::es2plus::DownloadOrderRequest request;
+  request.set_iccid(absl::GetFlag(FLAGS_iccid));
+  request.set_profile_type(absl::GetFlag(FLAGS_profile_type));
+  request.set_eid(absl::GetFlag(FLAGS_eid));
+  if (request.iccid().empty() && request.profile_type().empty()) {
+    return Fail(2, "order needs --iccid or --profile_type");
+  }
+  *request.mutable_header() = Es2Header();
+  auto stub = Es2Stub();
+  if (!stub.ok()) return Fail(1, stub.status().message());
+  grpc::ClientContext context;
+  SetDeadline(context);
+  smdp::es2plus::DownloadOrderResponse response;
+  grpc::Status status = (*stub)->DownloadOrder(&context, request, &response);
+  if (int code = Es2Outcome("DownloadOrder", status, response.header());
+      code != 0) {
+    return code;
+  }
+  std::cout << response.iccid() << std::endl;
+  return 0;
+}
+
+// Writes the QR renderings --qr_png, --qr_svg and --qr_terminal ask for.
+int RenderQr(const std::string& activation_code) {
+  const std::string png_file = absl::GetFlag(FLAGS_qr_png);
+  const std::string svg_file = absl::GetFlag(FLAGS_qr_svg);
+  if (png_file.empty() && svg_file.empty() &&
+      !absl::GetFlag(FLAGS_qr_terminal)) {
+    return 0;
+  }
+  absl::StatusOr<smdp::order::QrCode> qr =
+      smdp::order::QrCode::Encode(activation_code);
+  if (!qr.ok()) return Fail(1, qr.status().message());
+  if (!png_file.empty()) {
+    absl::StatusOr<std::string> png = smdp::order::QrToPng(*qr);
+    if (!png.ok()) return Fail(1, png.status().message());
+    if (absl::Status written = smdp::WriteFileAtomically(png_file, *png);
+        !written.ok()) {
+      return Fail(1, absl::StrCat("--qr_png: ", written.message()));
+    }
+  }
+  if (!svg_file.empty()) {
+    if (absl::Status written =
+            smdp::WriteFileAtomically(svg_file, smdp::order::QrToSvg(*qr));
+        !written.ok()) {
+      return Fail(1, absl::StrCat("--qr_svg: ", written.message()));
+    }
+  }
+  if (absl::GetFlag(FLAGS_qr_terminal)) {
+    std::cout << smdp::order::QrToTerminal(*qr) << std::flush;
+  }
+  return 0;
+}
+
+int Confirm() {
+  const std::string iccid = RequiredIccid("confirm");
+  if (iccid.empty()) return 2;
+  const std::string matching_id = absl::GetFlag(FLAGS_matching_id);
+  const bool empty_matching_id = absl::GetFlag(FLAGS_empty_matching_id);
+  if (empty_matching_id && !matching_id.empty()) {
+    return Fail(2, "--matching_id and --empty_matching_id exclude each other");
+  }
+  // --matching_id and --smdp_oid are checked before the order is
+  // confirmed, so that a confirmed order always gets its activation code.
+  const std::string oid = absl::GetFlag(FLAGS_smdp_oid);
+  if (absl::Status valid =
+          smdp::order::ValidateActivationCode({.smdp_address = "localhost",
+                                               .matching_id = matching_id,
+                                               .smdp_oid = oid});
+      !valid.ok()) {
+    return Fail(2, valid.message());
+  }
+  smdp::es2plus::ConfirmOrderRequest request;
+  *request.mutable_header() = Es2Header();
+  request.set_iccid(iccid);
+  request.set_eid(absl::GetFlag(FLAGS_eid));
+  if (empty_matching_id) {
+    request.set_matching_id("");
+  } else if (!matching_id.empty()) {
+    request.set_matching_id(matching_id);
+  }
+  request.set_confirmation_code(absl::GetFlag(FLAGS_confirmation_code));
+  request.set_release_flag(absl::GetFlag(FLAGS_release));
+  auto stub = Es2Stub();
+  if (!stub.ok()) return Fail(1, stub.status().message());
+  grpc::ClientContext context;
+  SetDeadline(context);
+  smdp::es2plus::ConfirmOrderResponse response;
+  grpc::Status status = (*stub)->ConfirmOrder(&context, request, &response);
+  if (int code = Es2Outcome("ConfirmOrder", status, response.header());
+      code != 0) {
+    return code;
+  }
+  std::cout << "matching_id=" << response.matching_id()
+            << " smdp_address=" << response.smdp_address()
+            << (response.eid().empty() ? "" : " eid=") << response.eid()
+            << std::endl;
+  absl::StatusOr<std::string> activation_code =
+      smdp::order::FormatActivationCode(
+          {.smdp_address = response.smdp_address(),
+           .matching_id = response.matching_id(),
+           .smdp_oid = oid,
+           .confirmation_code_required = !request.confirmation_code().empty()});
+  if (!activation_code.ok()) {
+    return Fail(1, activation_code.status().message());
+  }
+  std::cout << *activation_code << std::endl;
+  return RenderQr(*activation_code);
+}
+
+int Release() {
+  const std::string iccid = RequiredIccid("release");
+  if (iccid.empty()) return 2;
+  smdp::es2plus::ReleaseProfileRequest request;
+  *request.mutable_header() = Es2Header();
+  request.set_iccid(iccid);
+  auto stub = Es2Stub();
+  if (!stub.ok()) return Fail(1, stub.status().message());
+  grpc::ClientContext context;
+  SetDeadline(context);
+  smdp::es2plus::ReleaseProfileResponse response;
+  grpc::Status status = (*stub)->ReleaseProfile(&context, request, &response);
+  if (int code = Es2Outcome("ReleaseProfile", status, response.header());
+      code != 0) {
+    return code;
+  }
+  std::cout << "released " << iccid << std::endl;
+  return 0;
+}
+
+int Cancel() {
+  const std::string iccid = RequiredIccid("cancel");
+  if (iccid.empty()) return 2;
+  const std::string final_status = absl::GetFlag(FLAGS_final_status);
+  if (final_status != "Available" && final_status != "Unavailable") {
+    return Fail(2, "cancel needs --final_status=Available or Unavailable");
+  }
+  smdp::es2plus::CancelOrderRequest request;
+  *request.mutable_header() = Es2Header();
+  request.set_iccid(iccid);
+  request.set_eid(absl::GetFlag(FLAGS_eid));
+  request.set_matching_id(absl::GetFlag(FLAGS_matching_id));
+  request.set_final_profile_status_indicator(final_status);
+  auto stub = Es2Stub();
+  if (!stub.ok()) return Fail(1, stub.status().message());
+  grpc::ClientContext context;
+  SetDeadline(context);
+  smdp::es2plus::CancelOrderResponse response;
+  grpc::Status status = (*stub)->CancelOrder(&context, request, &response);
+  if (int code = Es2Outcome("CancelOrder", status, response.header());
+      code != 0) {
+    return code;
+  }
+  std::cout << "cancelled " << iccid << ": " << final_status << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -502,6 +826,14 @@ int main(int argc, char** argv) {
   }
   if (words == std::vector<std::string>{"health"}) return Health();
   if (words == std::vector<std::string>{"info"}) return Info();
+  if (words == std::vector<std::string>{"order"}) return Order();
+  if (words == std::vector<std::string>{"confirm"}) return Confirm();
+  if (words == std::vector<std::string>{"release"}) return Release();
+  if (words == std::vector<std::string>{"cancel"}) return Cancel();
+  if (words == std::vector<std::string>{"status"}) {
+    const std::string iccid = RequiredIccid("status");
+    return iccid.empty() ? 2 : ProfilesShow(iccid);
+  }
   if (words.size() >= 2 && words[0] == "profiles") {
     if (words[1] == "import" && words.size() == 2) return ProfilesImport();
     if (words[1] == "list" && words.size() == 2) return ProfilesList();

@@ -11,6 +11,7 @@ PACKAGES=(
   librocksdb-dev libp11-dev libp11-kit-dev libssl-dev openssl libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev softhsm2 libboost-dev
   clang-format
+  libqrencode-dev zlib1g-dev zbar-tools
 )
 
 missing=()

@@ -328,6 +328,9 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
+  // gRPC sets SO_REUSEPORT by default: a second smdpd on the same port
+  // would start silently and take half the connections. Refuse instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config.grpc_listen(), grpc_credentials, &port);
   builder.RegisterService(state->admin.get());
   builder.RegisterService(state->es9_grpc.get());

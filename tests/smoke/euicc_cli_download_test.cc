@@ -2,8 +2,8 @@
 // SM-DP+ (the in-process DownloadWorld: DownloadService over the GSMA HTTPS
 // binding, and here over gRPC with smdpd's TLS credentials and the dev TLS
 // material), with a profile released through store transitions as ES2+
-// will. A started smdpd needs ES2+ ordering for this; see the smdpd smoke
-// test for what it covers without.
+// does. es2_operator_test runs the same downloads against a started smdpd,
+// with the orders made by smdpctl over ES2+.
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
