@@ -580,6 +580,74 @@ TEST_F(Es9ErrorTest, ExpiredEuiccCertificate) {
   EXPECT_THAT(Authenticate(**e, "MATCH-1"), FailedWith("8.1.3", "6.3"));
 }
 
+TEST_F(Es9ErrorTest, BadEumAndEuiccCertificates) {
+  Order(iccid_, {});
+  auto ci = DevCi();
+  ASSERT_THAT(ci.status(), IsOk());
+  struct Case {
+    const char* what;
+    etest::TestChainOptions options;
+    std::function<void(euicc::SoftwareEuiccConfig&)> tamper;
+    const char* subject;
+    const char* reason;
+  };
+  const absl::Time now = absl::Now();
+  std::vector<Case> cases;
+  cases.push_back({"EUM expired",
+                   {.ci = *ci, .eum_not_after = now - absl::Hours(24)},
+                   nullptr,
+                   "8.1.2",
+                   "6.3"});
+  // Not yet valid is "verification failed", not "expired".
+  cases.push_back({"EUM not yet valid",
+                   {.ci = *ci, .eum_not_before = now + absl::Hours(24)},
+                   nullptr,
+                   "8.1.2",
+                   "6.1"});
+  cases.push_back({"EID outside the EUM's range",
+                   {.ci = *ci,
+                    .eum_eid_prefix = "89049032",
+                    .eid = "89033023000000000000000000000003"},
+                   nullptr,
+                   "8.1.3",
+                   "6.1"});
+  cases.push_back({"eUICC certificate not yet valid",
+                   {.ci = *ci, .euicc_not_before = now + absl::Hours(24)},
+                   nullptr,
+                   "8.1.3",
+                   "6.1"});
+  for (Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    auto chain = etest::MakeTestChain(c.options);
+    ASSERT_THAT(chain.status(), IsOk());
+    euicc::SoftwareEuiccConfig config = chain->euicc.ToConfig();
+    if (c.tamper) c.tamper(config);
+    // The eUICC trusts our CI so that it gets as far as AuthenticateClient.
+    config.ci_certificates.push_back(ci->certificate);
+    auto e = euicc::SoftwareEuicc::Create(config);
+    ASSERT_THAT(e.status(), IsOk());
+    EXPECT_THAT(Authenticate(**e, "MATCH-1"), FailedWith(c.subject, c.reason));
+  }
+  // Hand-made: an AuthenticateServerResponse that is not DER of one.
+  auto good = Euicc(Curve::kNistP256);
+  es9plus::InitiateAuthenticationResponse init = Initiate(*good);
+  for (const std::string& junk :
+       {std::string(), std::string("\x30\x03\x02\x01", 4),
+        std::string("\xBF\x38\x02\xA1\x00", 5), std::string(300, '\xFF')}) {
+    es9plus::AuthenticateClientRequest bad;
+    bad.set_transaction_id(init.transaction_id());
+    bad.set_authenticate_server_response(junk);
+    auto answer = service_->AuthenticateClient(bad);
+    ASSERT_THAT(answer.status(), IsOk());
+    EXPECT_THAT(*answer, FailedWith("8.1", "6.1"));
+  }
+  es9plus::AuthenticateClientRequest no_session;
+  no_session.set_transaction_id("not hex");
+  auto answer = service_->AuthenticateClient(no_session);
+  ASSERT_THAT(answer.status(), IsOk());
+  EXPECT_THAT(*answer, FailedWith("8.10.1", "3.9"));
+}
+
 TEST_F(Es9ErrorTest, ChainToForeignCi) {
   Order(iccid_, {});
   auto ci = DevCi();
