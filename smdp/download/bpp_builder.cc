@@ -2,6 +2,10 @@
 
 #include <openssl/crypto.h>
 
+#include <memory>
+#include <optional>
+#include <utility>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "smdp/bsp/bsp_encoder.h"
@@ -35,6 +39,24 @@ class Wiped {
 absl::Status RequestError(absl::string_view field, absl::string_view what) {
   return absl::InvalidArgumentError(
       absl::StrCat("BindingRequest.", field, ": ", what));
+}
+
+bool IsUncompressedPoint(absl::string_view point) {
+  return point.size() == hsm::kUncompressedPointSize && point[0] == 0x04;
+}
+
+// The associated data of a sealed ShS: a label, then the context (ICCID),
+// the EID and both one-time public keys, each with a 2-byte length.
+std::string KeptAgreementAd(absl::string_view context, absl::string_view eid,
+                            absl::string_view euicc_otpk,
+                            absl::string_view smdp_otpk) {
+  std::string ad = "smdp/download KeptAgreement v1";
+  for (absl::string_view part : {context, eid, euicc_otpk, smdp_otpk}) {
+    ad.push_back(static_cast<char>((part.size() >> 8) & 0xFF));
+    ad.push_back(static_cast<char>(part.size() & 0xFF));
+    ad.append(part.data(), part.size());
+  }
+  return ad;
 }
 
 }  // namespace
@@ -74,10 +96,18 @@ absl::StatusOr<BoundPackage> BoundProfilePackageBuilder::Build(
     return RequestError("transaction_id", "must be 1 to 16 bytes");
   }
   if (request.dppb_key == nullptr) return RequestError("dppb_key", "missing");
-  if (request.euicc_otpk.size() != hsm::kUncompressedPointSize ||
-      request.euicc_otpk[0] != 0x04) {
+  if (!IsUncompressedPoint(request.euicc_otpk)) {
     return RequestError("euicc_otpk",
                         "not an uncompressed point (65 bytes, 04||X||Y)");
+  }
+  if (request.reuse != nullptr) {
+    if (request.kek == nullptr) {
+      return RequestError("kek", "missing (needed to open `reuse`)");
+    }
+    if (!IsUncompressedPoint(request.reuse->smdp_otpk)) {
+      return RequestError("reuse.smdp_otpk",
+                          "not an uncompressed point (65 bytes, 04||X||Y)");
+    }
   }
   if (options_.host_id.empty() || options_.host_id.size() > 16) {
     return absl::FailedPreconditionError("host_id must be 1 to 16 bytes");
@@ -88,22 +118,60 @@ absl::StatusOr<BoundPackage> BoundProfilePackageBuilder::Build(
   auto eid = EidBytes(request.eid);
   if (!eid.ok()) return RequestError("eid", eid.status().message());
 
-  // Session keys: ECKA with a fresh one-time key, then the X9.63 KDF.
+  // Session keys: ECKA with a fresh one-time key (or the kept agreement of
+  // an earlier binding), then the X9.63 KDF.
   const hsm::SigningKey& dppb = *request.dppb_key;
-  ASSIGN_OR_RETURN(auto one_time, provider_.GenerateAgreementKey(dppb.curve()));
-  auto shared = one_time->Derive(request.euicc_otpk);
-  if (!shared.ok()) {
-    return RequestError("euicc_otpk", shared.status().message());
+  std::string shared;
+  Wiped wipe_shared(shared);
+  std::string smdp_otpk;
+  if (request.reuse != nullptr) {
+    smdp_otpk = request.reuse->smdp_otpk;
+    absl::StatusOr<std::string> opened =
+        request.kek->Open(request.reuse->sealed_shared_secret,
+                          KeptAgreementAd(request.kept_context, *eid,
+                                          request.euicc_otpk, smdp_otpk));
+    if (absl::IsDataLoss(opened.status())) {
+      return absl::DataLossError(
+          absl::StrCat("BindingRequest.reuse: the kept agreement does not "
+                       "open for this binding: ",
+                       opened.status().message()));
+    }
+    if (!opened.ok()) return opened.status();
+    shared = *std::move(opened);
+    if (shared.size() != bsp::kSharedSecretSize) {
+      return absl::DataLossError(
+          "BindingRequest.reuse: the kept agreement has a wrong size");
+    }
+  } else {
+    ASSIGN_OR_RETURN(std::unique_ptr<hsm::AgreementKey> one_time,
+                     provider_.GenerateAgreementKey(dppb.curve()));
+    absl::StatusOr<std::string> derived = one_time->Derive(request.euicc_otpk);
+    if (!derived.ok()) {
+      return RequestError("euicc_otpk", derived.status().message());
+    }
+    shared = *std::move(derived);
+    smdp_otpk = one_time->public_point();
   }
-  Wiped wipe_shared(*shared);
   ASSIGN_OR_RETURN(bsp::BspKeys keys,
-                   bsp::DeriveSessionKeys(*shared, options_.host_id, *eid));
+                   bsp::DeriveSessionKeys(shared, options_.host_id, *eid));
+  std::optional<KeptAgreement> kept;
+  if (request.reuse != nullptr) {
+    kept = *request.reuse;
+  } else if (request.kek != nullptr) {
+    kept.emplace();
+    kept->smdp_otpk = smdp_otpk;
+    ASSIGN_OR_RETURN(
+        kept->sealed_shared_secret,
+        request.kek->Seal(shared,
+                          KeptAgreementAd(request.kept_context, *eid,
+                                          request.euicc_otpk, smdp_otpk)));
+  }
 
   // InitialiseSecureChannelRequest, signed over its fields || 5F49 otPK.EUICC.
   rsp::InitialiseSecureChannelRequest iscr;
   iscr.transaction_id = request.transaction_id;
   iscr.control_ref_template.host_id = options_.host_id;
-  iscr.smdp_otpk = one_time->public_point();
+  iscr.smdp_otpk = smdp_otpk;
   std::string signed_data = iscr.SignedFields();
   signed_data += der::EncodeTlv(rsp::tags::kOtpk, request.euicc_otpk);
   ASSIGN_OR_RETURN(iscr.smdp_sign, dppb.Sign(signed_data));
@@ -141,7 +209,8 @@ absl::StatusOr<BoundPackage> BoundProfilePackageBuilder::Build(
   w.Add(kSequenceOf88, seq88);
   if (ppp != nullptr) w.Add(kSecondSequenceOf87, seq87b);
   w.Add(kSequenceOf86, segments86);
-  return BoundPackage{std::move(w).Finish(), one_time->public_point()};
+  return BoundPackage{std::move(w).Finish(), std::move(smdp_otpk),
+                      std::move(kept)};
 }
 
 }  // namespace smdp::download

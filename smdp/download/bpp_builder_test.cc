@@ -175,6 +175,123 @@ TEST_P(BppBuilderTest, RejectsBadRequests) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST_P(BppBuilderTest, KeptAgreementBindsAgainWithTheSameKeys) {
+  auto kek = provider_->GetOrCreateSecretKey("kek");
+  ASSERT_THAT(kek.status(), IsOk());
+  BoundProfilePackageBuilder builder(*provider_, {.smdp_oid = "2.999.10"});
+  const std::string profile = Pattern(5000);
+  BindingRequest first_request = Request();
+  first_request.kek = kek->get();
+  first_request.kept_context = "8900000000000000001";
+  auto first = builder.Build(first_request, ProfileToBind::Plain(profile));
+  ASSERT_THAT(first.status(), IsOk());
+  ASSERT_TRUE(first->kept.has_value());
+  EXPECT_EQ(first->kept->smdp_otpk, first->smdp_otpk);
+  // ShS is not in the kept agreement in clear.
+  auto shared = euicc_ot_->Derive(first->smdp_otpk);
+  ASSERT_THAT(shared.status(), IsOk());
+  EXPECT_EQ(first->kept->sealed_shared_secret.find(*shared), std::string::npos);
+  EXPECT_GT(first->kept->sealed_shared_secret.size(), shared->size());
+
+  // A retry (another transactionId) with the kept agreement.
+  BindingRequest retry = first_request;
+  retry.transaction_id = std::string("\x0A\x0B\x0C", 3);
+  retry.reuse = &*first->kept;
+  auto second = builder.Build(retry, ProfileToBind::Plain(profile));
+  ASSERT_THAT(second.status(), IsOk());
+  EXPECT_EQ(second->smdp_otpk, first->smdp_otpk);
+  ASSERT_TRUE(second->kept.has_value());
+  EXPECT_EQ(*second->kept, *first->kept);
+  Sequences a = Split(first->der), b = Split(second->der);
+  EXPECT_EQ(b.iscr.smdp_otpk, a.iscr.smdp_otpk);
+  EXPECT_EQ(b.iscr.transaction_id, retry.transaction_id);
+  // Same session keys: the protected sequences are byte for byte the same.
+  EXPECT_EQ(b.a0, a.a0);
+  EXPECT_EQ(b.a1, a.a1);
+  EXPECT_EQ(b.a3, a.a3);
+  // smdpSign covers the new transactionId.
+  std::string signed_data = b.iscr.received_signed_fields +
+                            der::EncodeTlv(0x5F49, euicc_ot_->public_point());
+  EXPECT_TRUE(hsm::testing::VerifyPlainSignature(
+      GetParam(), dppb_->public_point(), signed_data, b.iscr.smdp_sign));
+  auto opened = Open(b);
+  ASSERT_THAT(opened.status(), IsOk());
+  EXPECT_EQ(opened->profile, profile);
+
+  // Without a KEK nothing is kept.
+  auto plain = builder.Build(Request(), ProfileToBind::Plain(profile));
+  ASSERT_THAT(plain.status(), IsOk());
+  EXPECT_FALSE(plain->kept.has_value());
+  EXPECT_NE(plain->smdp_otpk, first->smdp_otpk);
+}
+
+TEST_P(BppBuilderTest, KeptAgreementOpensOnlyForItsBinding) {
+  auto kek = provider_->GetOrCreateSecretKey("kek");
+  ASSERT_THAT(kek.status(), IsOk());
+  auto other_kek = provider_->GetOrCreateSecretKey("other-kek");
+  ASSERT_THAT(other_kek.status(), IsOk());
+  BoundProfilePackageBuilder builder(*provider_);
+  const std::string profile = "x";
+  BindingRequest request = Request();
+  request.kek = kek->get();
+  request.kept_context = "8900000000000000001";
+  auto first = builder.Build(request, ProfileToBind::Plain(profile));
+  ASSERT_THAT(first.status(), IsOk());
+  ASSERT_TRUE(first->kept.has_value());
+  const KeptAgreement kept = *first->kept;
+
+  BindingRequest r = request;
+  r.reuse = &kept;
+  r.kept_context = "8900000000000000002";  // another ICCID
+  EXPECT_THAT(builder.Build(r, ProfileToBind::Plain(profile)).status(),
+              StatusIs(absl::StatusCode::kDataLoss));
+  r = request;
+  r.reuse = &kept;
+  r.eid = "89049032123451234512345678901236";  // another eUICC
+  EXPECT_THAT(builder.Build(r, ProfileToBind::Plain(profile)).status(),
+              StatusIs(absl::StatusCode::kDataLoss));
+  auto other_euicc = provider_->GenerateAgreementKey(GetParam());
+  ASSERT_THAT(other_euicc.status(), IsOk());
+  r = request;
+  r.reuse = &kept;
+  r.euicc_otpk = (*other_euicc)->public_point();  // another otPK.EUICC
+  EXPECT_THAT(builder.Build(r, ProfileToBind::Plain(profile)).status(),
+              StatusIs(absl::StatusCode::kDataLoss));
+  r = request;
+  r.reuse = &kept;
+  r.kek = other_kek->get();
+  EXPECT_THAT(builder.Build(r, ProfileToBind::Plain(profile)).status(),
+              StatusIs(absl::StatusCode::kDataLoss));
+  KeptAgreement swapped = kept;  // another otPK.DP
+  swapped.smdp_otpk = (*other_euicc)->public_point();
+  r = request;
+  r.reuse = &swapped;
+  EXPECT_THAT(builder.Build(r, ProfileToBind::Plain(profile)).status(),
+              StatusIs(absl::StatusCode::kDataLoss));
+  KeptAgreement tampered = kept;
+  tampered.sealed_shared_secret[20] ^= 1;
+  r = request;
+  r.reuse = &tampered;
+  EXPECT_THAT(builder.Build(r, ProfileToBind::Plain(profile)).status(),
+              StatusIs(absl::StatusCode::kDataLoss));
+  // Malformed: no KEK, not a point.
+  r = request;
+  r.reuse = &kept;
+  r.kek = nullptr;
+  EXPECT_THAT(builder.Build(r, ProfileToBind::Plain(profile)).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  KeptAgreement short_point = kept;
+  short_point.smdp_otpk.resize(33);
+  r = request;
+  r.reuse = &short_point;
+  EXPECT_THAT(builder.Build(r, ProfileToBind::Plain(profile)).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  // The right one opens.
+  r = request;
+  r.reuse = &kept;
+  EXPECT_THAT(builder.Build(r, ProfileToBind::Plain(profile)).status(), IsOk());
+}
+
 TEST(EidBytesTest, DigitsAndBytes) {
   auto bytes = EidBytes(kEid);
   ASSERT_THAT(bytes.status(), IsOk());

@@ -1,7 +1,5 @@
 #include "smdp/download/download_service.h"
 
-#include "api/es2plus.pb.h"
-
 #include <algorithm>
 #include <optional>
 #include <utility>
@@ -13,12 +11,15 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "api/es2plus.pb.h"
 #include "profiles/preparation/profile_preparer.h"
 #include "profiles/saip/coding.h"
 #include "smdp/auth/certificate.h"
 #include "smdp/auth/public_key.h"
 #include "smdp/auth/smdp_certificate.h"
 #include "smdp/common/gsma_status.h"
+#include "smdp/download/session_state.pb.h"
 #include "smdp/download/signed_data.h"
 #include "smdp/rsp/authentication.h"
 #include "smdp/rsp/download.h"
@@ -105,7 +106,8 @@ store::OutboxEntry Callback(uint32_t point, absl::string_view eid,
       code.set_subject_code("8.1");
       code.set_reason_code("4.2");
     }
-    const absl::string_view message = detail.empty() ? status.message() : detail;
+    const absl::string_view message =
+        detail.empty() ? status.message() : detail;
     code.set_message(std::string(message));
   }
   info.set_result_data(std::string(result_data));
@@ -208,6 +210,37 @@ absl::Status VerifyWithSessionKey(const SessionRecord& session,
 bool IsCancelGiveBack(rsp::CancelSessionReason reason) {
   return reason == rsp::CancelSessionReason::kPostponed ||
          reason == rsp::CancelSessionReason::kTimeout;
+}
+
+// SessionRecord.extra from AuthenticateClient on (session_state.proto).
+constexpr absl::string_view kStatePrefix = "DLS1";
+
+// The download state of `session`; empty for an INITIATED session (extra
+// is its CI key id then) and for one written before the state existed.
+DownloadSessionState StateOf(const SessionRecord& session) {
+  DownloadSessionState state;
+  if (session.stage() == SessionRecord::INITIATED) return state;
+  absl::string_view extra = session.extra();
+  if (!absl::ConsumePrefix(&extra, kStatePrefix)) return state;
+  if (!state.ParseFromArray(extra.data(), static_cast<int>(extra.size()))) {
+    LogWarning("session ", ToHex(session.transaction_id()),
+               ": unreadable download state ignored");
+    state.Clear();
+  }
+  return state;
+}
+
+void SetState(SessionRecord& session, const DownloadSessionState& state) {
+  if (!state.has_binding()) {
+    session.clear_extra();
+    return;
+  }
+  session.set_extra(absl::StrCat(kStatePrefix, state.SerializeAsString()));
+}
+
+bool Usable(const KeptBinding& binding) {
+  return !binding.euicc_otpk().empty() && !binding.smdp_otpk().empty() &&
+         !binding.sealed_shared_secret().empty();
 }
 
 }  // namespace
@@ -481,6 +514,29 @@ absl::Status CheckOrder(const ProfileRecord& record, absl::string_view eid,
 
 }  // namespace
 
+absl::StatusOr<std::optional<KeptBinding>> DownloadService::RetryBinding(
+    const ProfileRecord& record, absl::string_view eid,
+    const Identity& identity, absl::string_view tid, absl::Time now) {
+  const std::string& previous = record.session_transaction_id();
+  if (!options_.reuse_one_time_keys || previous.empty() || previous == tid) {
+    return std::nullopt;
+  }
+  absl::StatusOr<SessionRecord> held = store_.GetSession(previous, now);
+  if (absl::IsNotFound(held.status())) return std::nullopt;  // expired
+  if (!held.ok()) return held.status();
+  if (held->eid() != eid || held->iccid() != record.iccid()) {
+    return std::nullopt;
+  }
+  // The eUICC reuses its key only on the curve of CERT.DPpb.
+  const Identity* before = FindIdentity(held->identity());
+  if (before == nullptr || before->identity.curve != identity.identity.curve) {
+    return std::nullopt;
+  }
+  DownloadSessionState state = StateOf(*held);
+  if (!Usable(state.binding())) return std::nullopt;
+  return std::move(*state.mutable_binding());
+}
+
 absl::Status DownloadService::DoAuthenticate(
     const es9plus::AuthenticateClientRequest& request,
     es9plus::AuthenticateClientResponse& response) {
@@ -590,6 +646,18 @@ absl::Status DownloadService::DoAuthenticate(
     return check;
   }
 
+  // A retry: the binding of the session that held the profile before, if
+  // the eUICC may still hold its one-time key (bppEuiccOtpk).
+  const std::string previous_tid = record.session_transaction_id();
+  ASSIGN_OR_RETURN(std::optional<KeptBinding> offer,
+                   RetryBinding(record, euicc.eid, *identity, tid, now));
+  std::string detail = absl::StrCat("transactionId ", ToHex(tid));
+  if (offer.has_value() || record.state() == store::DOWNLOADED) {
+    absl::StrAppend(&detail, "; retry of transactionId ", ToHex(previous_tid),
+                    offer.has_value() ? ", bppEuiccOtpk offered"
+                                      : ", no kept one-time key");
+  }
+
   // Hold the profile for this session: count the attempt, bind the EID.
   const bool cc_required = !record.order().confirmation_code_hash().empty();
   profiles::TransitionRequest hold;
@@ -607,7 +675,7 @@ absl::Status DownloadService::DoAuthenticate(
   };
   hold.audit.set_actor(Actor(eid));
   hold.audit.set_action("AuthenticateClient");
-  hold.audit.set_detail(absl::StrCat("transactionId ", ToHex(tid)));
+  hold.audit.set_detail(detail);
   hold.notify = Callback(kPointEligibility, eid, absl::OkStatus(), now);
   absl::StatusOr<ProfileRecord> held = store_.Transition(hold);
   if (absl::IsFailedPrecondition(held.status())) {
@@ -619,6 +687,7 @@ absl::Status DownloadService::DoAuthenticate(
   rsp::SmdpSigned2 signed2;
   signed2.transaction_id = tid;
   signed2.cc_required_flag = cc_required;
+  if (offer.has_value()) signed2.bpp_euicc_otpk = offer->euicc_otpk();
   auto part2 = rsp::SignedPart<rsp::SmdpSigned2>::Make(std::move(signed2));
   ASSIGN_OR_RETURN(std::string signature2,
                    identity->identity.dppb_key->Sign(
@@ -632,6 +701,14 @@ absl::Status DownloadService::DoAuthenticate(
   session.set_smdp_signature2(signature2);
   session.set_cc_required(cc_required);
   session.set_expires_at_ms(ToMs(now + options_.session_ttl));
+  // From here on extra is the download state (the CI key id was needed only
+  // for the check above).
+  DownloadSessionState state;
+  if (offer.has_value()) {
+    *state.mutable_binding() = *std::move(offer);
+    state.set_retry_of_transaction_id(previous_tid);
+  }
+  SetState(session, state);
   RETURN_IF_ERROR(store_.PutSession(session));
 
   response.set_transaction_id(ToHex(tid));
@@ -659,7 +736,7 @@ absl::Status DownloadService::DoGetBpp(
   ASSIGN_OR_RETURN(std::string tid,
                    ParseTransactionId(request.transaction_id()));
   // BPP_SENT: the LPA lost the answer and asks again; it gets a new binding
-  // for the same otPK.EUICC (fresh otPK.DP).
+  // for the same otPK.EUICC, with the same one-time keys when they were kept.
   ASSIGN_OR_RETURN(
       SessionRecord session,
       LoadSession(store_, tid, now,
@@ -761,20 +838,61 @@ absl::Status DownloadService::DoGetBpp(
   ASSIGN_OR_RETURN(
       profiles::preparation::ProfileForBinding profile,
       profiles::preparation::OpenProfileForBinding(std::move(record), kek_));
+  // The one-time keys: those of the binding this session holds (offered
+  // in smdpSigned2.bppEuiccOtpk, or of the BPP already sent) when the eUICC
+  // answered that otPK.EUICC.ECKA; fresh ones otherwise.
+  const DownloadSessionState state = StateOf(session);
+  const bool had_binding = Usable(state.binding());
+  const KeptBinding* kept =
+      options_.reuse_one_time_keys && had_binding &&
+              state.binding().euicc_otpk() == signed2.euicc_otpk
+          ? &state.binding()
+          : nullptr;
+  KeptAgreement reuse;
+  if (kept != nullptr) {
+    reuse.smdp_otpk = kept->smdp_otpk();
+    reuse.sealed_shared_secret = kept->sealed_shared_secret();
+  }
   BindingRequest binding;
   binding.transaction_id = tid;
   binding.eid = session.eid();
   binding.euicc_otpk = signed2.euicc_otpk;
   binding.dppb_key = identity->identity.dppb_key.get();
   binding.metadata = std::move(metadata);
-  absl::StatusOr<BoundPackage> bound = builder_.Build(
-      binding, profile.is_protected()
-                   ? ProfileToBind::Protected(*profile.protected_profile)
-                   : ProfileToBind::Plain(profile.upp));
+  if (options_.reuse_one_time_keys) {
+    binding.kek = &kek_;
+    binding.kept_context = iccid;
+    if (kept != nullptr) binding.reuse = &reuse;
+  }
+  const ProfileToBind to_bind =
+      profile.is_protected()
+          ? ProfileToBind::Protected(*profile.protected_profile)
+          : ProfileToBind::Plain(profile.upp);
+  absl::StatusOr<BoundPackage> bound = builder_.Build(binding, to_bind);
+  if (kept != nullptr && absl::IsDataLoss(bound.status())) {
+    // The eUICC accepts any otPK.DP.ECKA: bind afresh.
+    LogWarning("GetBoundProfilePackage ", ToHex(tid), ": ",
+               bound.status().message(), "; binding with fresh one-time keys");
+    kept = nullptr;
+    binding.reuse = nullptr;
+    bound = builder_.Build(binding, to_bind);
+  }
   if (absl::IsInvalidArgument(bound.status())) {
     return Malformed("binding", bound.status());
   }
   if (!bound.ok()) return bound.status();
+  std::string detail = absl::StrCat("transactionId ", ToHex(tid));
+  if (kept != nullptr) {
+    absl::StrAppend(&detail, "; one-time keys of transactionId ",
+                    ToHex(kept->bound_transaction_id()),
+                    " reused (bppEuiccOtpk)");
+  } else if (had_binding && options_.reuse_one_time_keys) {
+    absl::StrAppend(&detail, "; fresh one-time keys (",
+                    state.binding().euicc_otpk() == signed2.euicc_otpk
+                        ? "the kept ones are unusable"
+                        : "the eUICC answered a new otPK.EUICC.ECKA",
+                    ")");
+  }
 
   profiles::TransitionRequest deliver;
   deliver.iccid = iccid;
@@ -789,7 +907,7 @@ absl::Status DownloadService::DoGetBpp(
   };
   deliver.audit.set_actor(Actor(session.eid()));
   deliver.audit.set_action("GetBoundProfilePackage");
-  deliver.audit.set_detail(absl::StrCat("transactionId ", ToHex(tid)));
+  deliver.audit.set_detail(detail);
   deliver.notify =
       Callback(kPointBppDownload, session.eid(), absl::OkStatus(), now);
   absl::StatusOr<ProfileRecord> delivered = store_.Transition(deliver);
@@ -798,10 +916,20 @@ absl::Status DownloadService::DoGetBpp(
   }
   if (!delivered.ok()) return delivered.status();
 
+  DownloadSessionState sent;
+  if (bound->kept.has_value()) {
+    KeptBinding& b = *sent.mutable_binding();
+    b.set_euicc_otpk(signed2.euicc_otpk);
+    b.set_smdp_otpk(bound->kept->smdp_otpk);
+    b.set_sealed_shared_secret(bound->kept->sealed_shared_secret);
+    b.set_bound_transaction_id(kept != nullptr ? kept->bound_transaction_id()
+                                               : tid);
+  }
   session.set_stage(SessionRecord::BPP_SENT);
   session.set_euicc_otpk(signed2.euicc_otpk);
   session.set_smdp_otpk(bound->smdp_otpk);
   session.set_expires_at_ms(ToMs(now + options_.notification_ttl));
+  SetState(session, sent);
   RETURN_IF_ERROR(store_.PutSession(session));
 
   response.set_transaction_id(ToHex(tid));
@@ -906,7 +1034,12 @@ absl::Status DownloadService::DoNotification(
   if (!success) finish.notify->set_status(std::string(kFailed));
   absl::Status s = store_.Transition(finish).status();
   if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
-  // The session is kept until it expires, so a duplicate is recognised.
+  // The session is kept until it expires, so a duplicate is recognised; its
+  // one-time key agreement is of no more use (the order is over).
+  if (s.ok() && !session.extra().empty()) {
+    session.clear_extra();
+    RETURN_IF_ERROR(store_.PutSession(session));
+  }
   return absl::OkStatus();
 }
 

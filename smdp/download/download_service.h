@@ -29,12 +29,37 @@
 //   CancelSession           postponed / timeout: back to RELEASED; any other
 //                           reason: ERROR; point 3 (4 after the BPP was sent)
 //
+// Retries with the same one-time keys (SGP.22 3.1.3, 5.6.2, 5.7.5): every
+// binding keeps its key agreement, sealed with the KEK, in the session
+// (SessionRecord.extra, session_state.proto; bpp_builder.h KeptAgreement).
+// When AuthenticateClient is a retry by the same EID and the session that
+// held the profile bound a BPP (BPP_SENT, profile DOWNLOADED with no
+// installation result) or offered an earlier binding (AUTHENTICATED) and
+// has not expired, smdpSigned2 carries that binding's otPK.EUICC.ECKA as
+// bppEuiccOtpk and the new session takes the binding over. If the eUICC's
+// euiccSigned2.euiccOtpk equals it, GetBoundProfilePackage binds again with
+// the same otPK.DP.ECKA and session keys (ISCR re-signed for the new
+// transactionId), so an eUICC that kept otSK.EUICC.ECKA installs it; a new
+// otPK gets fresh one-time keys. Everything is in the store: any node can
+// serve any step. The audit entries say which (retry of, offered, reused,
+// fresh). The kept agreement is dropped with the installation result.
+//
 // Decisions (where SGP.22 leaves a choice; see the .cc for details):
 //   - A retry (the profile is DOWNLOADED for the same EID, no installation
-//     result yet) gets a new binding with fresh one-time keys, counted as a
-//     download attempt; smdpSigned2 never carries bppEuiccOtpk (the builder
-//     does not keep otSK.DP.ECKA). With allow_rebinding = false such a retry
-//     is 8.2/3.7.
+//     result yet) is counted as a download attempt and bound again; with
+//     allow_rebinding = false it is 8.2/3.7.
+//   - What is kept is the ECDH shared secret ShS, not otSK.DP.ECKA: the
+//     CryptoProvider never exports a private key (in an HSM otSK.DP.ECKA is
+//     a non-extractable session object), and ShS with the same hostId and
+//     EID gives the same session keys. It is sealed (AES-GCM, associated
+//     data: ICCID, EID and both one-time public keys), never logged; it
+//     lives as long as its session (notification_ttl after the BPP). A kept
+//     agreement that does not open (another KEK) is logged and the retry
+//     bound afresh: the eUICC accepts any otPK.DP.ECKA.
+//   - The same session asking GetBoundProfilePackage again (the LPA lost the
+//     answer) is bound again with the same one-time keys too.
+//   - reuse_one_time_keys = false turns all of this off (no Seal per
+//     binding, never bppEuiccOtpk).
 //   - Malformed eUICC data (DER that does not decode, a wrong-size
 //     challenge) is 8.1/6.1 "eUICC - Verification failed": nothing the
 //     eUICC sent can be verified; a transactionId that is not 1..16 bytes of
@@ -49,6 +74,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,10 +83,11 @@
 #include "api/es9plus.pb.h"
 #include "hsm/crypto_provider.h"
 #include "profiles/profile_store.h"
-#include "smdp/common/function_status.h"
 #include "smdp/auth/ci_trust_store.h"
 #include "smdp/auth/euicc_certificate_verifier.h"
+#include "smdp/common/function_status.h"
 #include "smdp/download/bpp_builder.h"
+#include "smdp/download/session_state.pb.h"
 #include "smdp/server/identity.h"
 
 namespace smdp::download {
@@ -93,6 +120,12 @@ struct DownloadServiceOptions {
   // Whether a DOWNLOADED profile (BPP sent, no result) may be bound again to
   // the same EID. False: 8.2/3.7.
   bool allow_rebinding = true;
+  // Whether every binding keeps its one-time key agreement (sealed with the
+  // KEK, one Seal per binding) so that a retry offers the previous
+  // otPK.EUICC.ECKA in smdpSigned2.bppEuiccOtpk and, when the eUICC answers
+  // it, binds again with the same one-time keys. False: nothing is kept,
+  // bppEuiccOtpk is never sent, every binding has fresh one-time keys.
+  bool reuse_one_time_keys = true;
   // The clock; null: absl::Now.
   std::function<absl::Time()> clock;
 };
@@ -144,6 +177,14 @@ class DownloadService {
 
   absl::Time Now() const;
   const Identity* FindIdentity(absl::string_view name) const;
+
+  // The one-time key agreement a retry of `record`'s order by `eid` (in
+  // session `tid`, of `identity`) may reuse: that of the session holding
+  // the profile, when it bound a BPP (or offered an earlier binding) to the
+  // same EID on the same curve and has not expired. nullopt: none.
+  absl::StatusOr<std::optional<KeptBinding>> RetryBinding(
+      const store::ProfileRecord& record, absl::string_view eid,
+      const Identity& identity, absl::string_view tid, absl::Time now);
 
   // The steps; a GsmaError status becomes a Failed header in the public
   // wrappers.

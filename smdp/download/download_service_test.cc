@@ -9,11 +9,15 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "hsm/pkcs11_provider.h"
+#include "hsm/softhsm_test_token.h"
 #include "hsm/software_provider.h"
 #include "profiles/import/batch_importer.h"
 #include "profiles/preparation/profile_preparer.h"
@@ -22,6 +26,7 @@
 #include "profiles/saip/coding.h"
 #include "profiles/saip/template_builder.h"
 #include "smdp/common/gsma_status.h"
+#include "smdp/download/session_state.pb.h"
 #include "smdp/download/signed_data.h"
 #include "smdp/pki/dev_pki.h"
 #include "smdp/rsp/euicc_info.h"
@@ -69,7 +74,8 @@ std::string Sha256(absl::string_view s);
 
 // Shared by every test: the provider, the dev PKI and the SGP.26 keys.
 struct Pkis {
-  std::unique_ptr<hsm::SoftwareProvider> provider;
+  std::unique_ptr<hsm::SoftHsmTestToken> token;  // when in SoftHSM
+  std::unique_ptr<hsm::CryptoProvider> provider;
   pki::DevPki dev;
   bool sgp26 = false;
   std::vector<SmdpIdentity> identities;
@@ -79,12 +85,24 @@ struct Pkis {
 };
 
 Pkis* pkis = nullptr;
+// The same in a real SoftHSM token, the one-time keys made in the token
+// (agreement_in_hsm: otSK.DP.ECKA cannot leave it); dev PKI only.
+Pkis* hsm_pkis = nullptr;
 
-absl::Status LoadPkis() {
+absl::Status LoadPkis(bool softhsm, Pkis*& out) {
   auto p = std::make_unique<Pkis>();
-  ASSIGN_OR_RETURN(p->provider, hsm::SoftwareProvider::Create({}));
+  if (softhsm) {
+    ASSIGN_OR_RETURN(p->token, hsm::SoftHsmTestToken::Create());
+    hsm::Pkcs11ProviderOptions po = p->token->ProviderOptions();
+    po.agreement_in_hsm = true;
+    po.session_pool_size = 4;
+    ASSIGN_OR_RETURN(p->provider, hsm::Pkcs11Provider::Open(std::move(po)));
+  } else {
+    ASSIGN_OR_RETURN(p->provider, hsm::SoftwareProvider::Create({}));
+  }
   pki::DevPkiOptions options;
-  options.dir = absl::StrCat(getenv("TEST_TMPDIR"), "/devpki");
+  options.dir = absl::StrCat(getenv("TEST_TMPDIR"),
+                             softhsm ? "/devpki-softhsm" : "/devpki");
   options.smdp_address = kAddress;
   options.smdp_oid = kOid;
   ASSIGN_OR_RETURN(p->dev, pki::EnsureDevPki(options, *p->provider));
@@ -102,7 +120,7 @@ absl::Status LoadPkis() {
     p->identities.push_back(std::move(id));
   }
   const std::string dir = etest::Sgp26Dir();
-  if (!dir.empty()) {
+  if (!dir.empty() && !softhsm) {
     p->sgp26 = true;
     for (Curve curve : {Curve::kNistP256, Curve::kBrainpoolP256r1}) {
       ASSIGN_OR_RETURN(etest::Sgp26Smdp smdp, etest::LoadSgp26Smdp(dir, curve));
@@ -124,17 +142,20 @@ absl::Status LoadPkis() {
   }
   ASSIGN_OR_RETURN(p->kek, p->provider->GetOrCreateSecretKey("kek"));
   ASSIGN_OR_RETURN(p->template_upp, profiles::saip::BuildTemplate());
-  pkis = p.release();
+  out = p.release();
   return absl::OkStatus();
 }
 
 class DownloadServiceTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (pkis == nullptr) ASSERT_THAT(LoadPkis(), IsOk());
+    if (pkis == nullptr) ASSERT_THAT(LoadPkis(false, pkis), IsOk());
   }
 
-  void SetUp() override { ASSERT_NO_FATAL_FAILURE(MakeService({})); }
+  void SetUp() override {
+    if (world_ == nullptr) world_ = pkis;
+    ASSERT_NO_FATAL_FAILURE(MakeService({}));
+  }
 
   void MakeService(DownloadServiceOptions options) {
     static int n = 0;
@@ -148,14 +169,14 @@ class DownloadServiceTest : public ::testing::Test {
       ASSERT_THAT(store.status(), IsOk());
       store_ = *std::move(store);
     }
-    auto trust = auth::CiTrustStore::Create(pkis->ci_certificates);
+    auto trust = auth::CiTrustStore::Create(world_->ci_certificates);
     ASSERT_THAT(trust.status(), IsOk());
     options.smdp_address = kAddress;
     options.smdp_oid = kOid;
     options.clock = [this] { return now_; };
     auto service =
-        DownloadService::Create(options, pkis->identities, *std::move(trust),
-                                *store_, *pkis->kek, *pkis->provider);
+        DownloadService::Create(options, world_->identities, *std::move(trust),
+                                *store_, *world_->kek, *world_->provider);
     ASSERT_THAT(service.status(), IsOk());
     service_ = *std::move(service);
   }
@@ -163,7 +184,7 @@ class DownloadServiceTest : public ::testing::Test {
   // Imports `rows` test subscribers as batch `batch_id` into `store`.
   void Import(profiles::ProfileStore& store, const std::string& batch_id,
               size_t rows, bool ppk) {
-    profiles::BatchImporter importer(store, *pkis->kek, "kek");
+    profiles::BatchImporter importer(store, *world_->kek, "kek");
     profiles::ImportRequest r;
     r.batch_id = batch_id;
     r.operator_id = "op1";
@@ -172,7 +193,7 @@ class DownloadServiceTest : public ::testing::Test {
     r.metadata.set_profile_name("Consumer");
     r.metadata.set_profile_class(2);
     r.ppk = ppk;
-    r.template_upp = pkis->template_upp;
+    r.template_upp = world_->template_upp;
     r.csv = ptest::TestCsv(rows);
     ASSERT_THAT(importer.Import(r).status(), IsOk());
   }
@@ -229,7 +250,7 @@ class DownloadServiceTest : public ::testing::Test {
       std::function<void(euicc::SoftwareEuiccConfig&)> edit = nullptr) {
     absl::StatusOr<etest::EuiccCredentials> creds =
         sgp26 ? etest::LoadSgp26Euicc(etest::Sgp26Dir(), curve)
-              : etest::DevPkiEuicc(pkis->dev.ForCurve(curve));
+              : etest::DevPkiEuicc(world_->dev.ForCurve(curve));
     EXPECT_THAT(creds.status(), IsOk());
     if (!creds.ok()) return nullptr;
     euicc::SoftwareEuiccConfig config = creds->ToConfig();
@@ -328,6 +349,7 @@ class DownloadServiceTest : public ::testing::Test {
   }
 
   absl::Time now_ = absl::Now();
+  Pkis* world_ = nullptr;  // pkis unless a test chooses hsm_pkis
   std::unique_ptr<profiles::RocksDbProfileStore> store_;
   std::unique_ptr<DownloadService> service_;
   std::string tid_;
@@ -893,10 +915,20 @@ TEST_F(Es9ErrorTest, RepeatedGetBoundProfilePackageBindsAgain) {
   request.set_prepare_download_response(prepared.der);
   auto first = service_->GetBoundProfilePackage(request);
   ASSERT_THAT(*first, Succeeded());
-  // The LPA lost the answer and asks again in the same session.
+  // The LPA lost the answer and asks again in the same session: bound
+  // again (a new smdpSign) with the same one-time keys.
   auto second = service_->GetBoundProfilePackage(request);
   ASSERT_THAT(*second, Succeeded());
   EXPECT_NE(first->bound_profile_package(), second->bound_profile_package());
+  auto first_bpp =
+      rsp::BoundProfilePackage::Decode(first->bound_profile_package());
+  auto second_bpp =
+      rsp::BoundProfilePackage::Decode(second->bound_profile_package());
+  ASSERT_THAT(first_bpp.status(), IsOk());
+  ASSERT_THAT(second_bpp.status(), IsOk());
+  EXPECT_EQ(first_bpp->initialise_secure_channel.smdp_otpk,
+            second_bpp->initialise_secure_channel.smdp_otpk);
+  EXPECT_EQ(first_bpp->first_sequence_of_87, second_bpp->first_sequence_of_87);
   auto loaded = e->LoadBoundProfilePackage(second->bound_profile_package());
   ASSERT_THAT(loaded.status(), IsOk());
   ASSERT_THAT(loaded->status, IsOk());
@@ -936,6 +968,347 @@ TEST_F(Es9ErrorTest, OtherSignedNotificationIsVerifiedAndAudited) {
       .euicc_notification_signature[5] ^= 1;
   EXPECT_THAT(Notify(pending.Encode()), FailedWith("8.1", "6.1"));
 }
+
+// ---- Retries with the same one-time keys (bppEuiccOtpk) ------------------
+
+struct RetryCase {
+  bool softhsm;  // the SoftHSM world (one-time keys in the token)
+  Curve curve;
+  bool ppk;
+};
+
+class OneTimeKeyRetryTest : public DownloadServiceTest,
+                            public ::testing::WithParamInterface<RetryCase> {
+ protected:
+  void SetUp() override {
+    if (GetParam().softhsm) {
+      if (hsm_pkis == nullptr) ASSERT_THAT(LoadPkis(true, hsm_pkis), IsOk());
+      world_ = hsm_pkis;
+    }
+    ASSERT_NO_FATAL_FAILURE(DownloadServiceTest::SetUp());
+    Import(*store_, "b", 2, GetParam().ppk);
+    Order(iccid_, {});
+  }
+
+  // Another node: a new DownloadService over the same store (all it knows
+  // of the sessions is in the store).
+  void NextNode() { ASSERT_NO_FATAL_FAILURE(MakeService({})); }
+
+  // One attempt up to the BPP (not loaded).
+  struct Attempt {
+    std::string transaction_id;  // hex
+    std::string smdp_signed2;    // DER as sent
+    rsp::SmdpSigned2 signed2;
+    std::string euicc_otpk;  // euiccSigned2.euiccOtpk the eUICC answered
+    es9plus::GetBoundProfilePackageResponse response;
+    rsp::BoundProfilePackage bpp;
+  };
+
+  Attempt Download(euicc::SoftwareEuicc& e) {
+    Attempt a;
+    es9plus::AuthenticateClientResponse auth = Authenticate(e, "MATCH-1");
+    EXPECT_THAT(auth, Succeeded());
+    a.transaction_id = auth.transaction_id();
+    a.smdp_signed2 = auth.smdp_signed2();
+    auto signed2 = rsp::SmdpSigned2::Decode(auth.smdp_signed2());
+    EXPECT_THAT(signed2.status(), IsOk());
+    if (signed2.ok()) a.signed2 = *signed2;
+    euicc::AuthenticateClientFields fields;
+    fields.smdp_signed2 = auth.smdp_signed2();
+    fields.smdp_signature2 = auth.smdp_signature2();
+    fields.smdp_certificate = auth.smdp_certificate();
+    auto prepared = e.PrepareDownload(fields, std::nullopt);
+    EXPECT_TRUE(prepared.ok()) << prepared.status;
+    auto answer = rsp::PrepareDownloadResponse::Decode(prepared.der);
+    EXPECT_THAT(answer.status(), IsOk());
+    if (answer.ok()) {
+      a.euicc_otpk = std::get<rsp::PrepareDownloadResponseOk>(answer->result)
+                         .euicc_signed2.value.euicc_otpk;
+    }
+    es9plus::GetBoundProfilePackageRequest request;
+    request.set_transaction_id(auth.transaction_id());
+    request.set_prepare_download_response(prepared.der);
+    auto response = service_->GetBoundProfilePackage(request);
+    EXPECT_THAT(response.status(), IsOk());
+    if (!response.ok()) return a;
+    a.response = *response;
+    EXPECT_THAT(a.response, Succeeded());
+    auto bpp =
+        rsp::BoundProfilePackage::Decode(a.response.bound_profile_package());
+    EXPECT_THAT(bpp.status(), IsOk());
+    if (bpp.ok()) a.bpp = *std::move(bpp);
+    return a;
+  }
+
+  // Loads the BPP and sends the ProfileInstallationResult.
+  void InstallAndNotify(euicc::SoftwareEuicc& e, const Attempt& a) {
+    auto loaded = e.LoadBoundProfilePackage(a.response.bound_profile_package());
+    ASSERT_THAT(loaded.status(), IsOk());
+    ASSERT_THAT(loaded->status, IsOk());
+    EXPECT_EQ(loaded->used_ppk, GetParam().ppk);
+    EXPECT_THAT(Notify(loaded->profile_installation_result), Succeeded());
+    EXPECT_EQ(State(iccid_), store::INSTALLED);
+  }
+
+  // The audit details of `action`, oldest first.
+  std::vector<std::string> Audit(absl::string_view action) {
+    std::vector<std::string> details;
+    auto audit = store_->GetAudit(iccid_);
+    EXPECT_THAT(audit.status(), IsOk());
+    if (!audit.ok()) return details;
+    for (const store::AuditEntry& entry : *audit) {
+      if (entry.action() == action) details.push_back(entry.detail());
+    }
+    return details;
+  }
+
+  std::unique_ptr<euicc::SoftwareEuicc> NewEuicc() {
+    return Euicc(GetParam().curve);
+  }
+
+  const std::string iccid_ = ptest::TestIccid(0);
+};
+
+TEST_P(OneTimeKeyRetryTest, LostBppThenRetryReusesTheOneTimeKeys) {
+  auto e = NewEuicc();
+  ASSERT_NE(e, nullptr);
+  Attempt first = Download(*e);
+  ASSERT_THAT(first.response, Succeeded());
+  EXPECT_FALSE(first.signed2.bpp_euicc_otpk.has_value());
+  EXPECT_EQ(State(iccid_), store::DOWNLOADED);
+  // The LPA lost the BPP: the eUICC never saw it and keeps its key pair.
+  ASSERT_EQ(e->kept_euicc_otpk(), first.euicc_otpk);
+
+  // The retry, served by another node.
+  ASSERT_NO_FATAL_FAILURE(NextNode());
+  Attempt retry = Download(*e);
+  ASSERT_THAT(retry.response, Succeeded());
+  EXPECT_NE(retry.transaction_id, first.transaction_id);
+  ASSERT_TRUE(retry.signed2.bpp_euicc_otpk.has_value());
+  EXPECT_EQ(*retry.signed2.bpp_euicc_otpk, first.euicc_otpk);
+  EXPECT_EQ(retry.euicc_otpk, first.euicc_otpk);  // the kept pair
+  EXPECT_EQ(retry.bpp.initialise_secure_channel.smdp_otpk,
+            first.bpp.initialise_secure_channel.smdp_otpk);
+  ASSERT_NO_FATAL_FAILURE(InstallAndNotify(*e, retry));
+
+  const std::string first_tid = first.transaction_id;
+  EXPECT_THAT(Audit("AuthenticateClient"),
+              ::testing::ElementsAre(
+                  absl::StrCat("transactionId ", first_tid),
+                  absl::StrCat("transactionId ", retry.transaction_id,
+                               "; retry of transactionId ", first_tid,
+                               ", bppEuiccOtpk offered")));
+  EXPECT_THAT(Audit("GetBoundProfilePackage"),
+              ::testing::ElementsAre(
+                  absl::StrCat("transactionId ", first_tid),
+                  absl::StrCat("transactionId ", retry.transaction_id,
+                               "; one-time keys of transactionId ", first_tid,
+                               " reused (bppEuiccOtpk)")));
+  EXPECT_THAT(Audit("HandleNotification"), ::testing::ElementsAre("installed"));
+  EXPECT_THAT(OutboxPoints(), ::testing::ElementsAre(1, 3, 1, 3, 4));
+  // With the result in, the sealed agreement is gone from the session.
+  auto session =
+      store_->GetSession(absl::HexStringToBytes(retry.transaction_id), now_);
+  ASSERT_THAT(session.status(), IsOk());
+  EXPECT_TRUE(session->extra().empty());
+}
+
+TEST_P(OneTimeKeyRetryTest, InterruptedInstallationThenRetry) {
+  auto e = NewEuicc();
+  ASSERT_NE(e, nullptr);
+  Attempt first = Download(*e);
+  ASSERT_THAT(first.response, Succeeded());
+  // The eUICC got the BPP but the installation broke off (a segment lost
+  // on the way) and its result never reached us.
+  auto broken =
+      etest::TamperProfileSegment(first.response.bound_profile_package(), 0);
+  ASSERT_THAT(broken.status(), IsOk());
+  auto failed = e->LoadBoundProfilePackage(*broken);
+  ASSERT_THAT(failed.status(), IsOk());
+  ASSERT_FALSE(failed->status.ok());
+  EXPECT_EQ(State(iccid_), store::DOWNLOADED);
+  ASSERT_EQ(e->kept_euicc_otpk(), first.euicc_otpk);
+
+  ASSERT_NO_FATAL_FAILURE(NextNode());
+  Attempt retry = Download(*e);
+  ASSERT_THAT(retry.response, Succeeded());
+  ASSERT_TRUE(retry.signed2.bpp_euicc_otpk.has_value());
+  EXPECT_EQ(*retry.signed2.bpp_euicc_otpk, first.euicc_otpk);
+  EXPECT_EQ(retry.euicc_otpk, first.euicc_otpk);
+  EXPECT_EQ(retry.bpp.initialise_secure_channel.smdp_otpk,
+            first.bpp.initialise_secure_channel.smdp_otpk);
+  ASSERT_NO_FATAL_FAILURE(InstallAndNotify(*e, retry));
+}
+
+TEST_P(OneTimeKeyRetryTest, EuiccWithoutTheKeyGetsFreshKeys) {
+  auto e = NewEuicc();
+  ASSERT_NE(e, nullptr);
+  Attempt first = Download(*e);
+  ASSERT_THAT(first.response, Succeeded());
+  // The eUICC lost its one-time key (reset): same EID, nothing kept.
+  auto reset = NewEuicc();
+  ASSERT_NE(reset, nullptr);
+  ASSERT_EQ(reset->eid(), e->eid());
+  ASSERT_FALSE(reset->kept_euicc_otpk().has_value());
+
+  ASSERT_NO_FATAL_FAILURE(NextNode());
+  Attempt retry = Download(*reset);
+  ASSERT_THAT(retry.response, Succeeded());
+  // Offered, but the eUICC answers a new otPK: a fresh binding.
+  ASSERT_TRUE(retry.signed2.bpp_euicc_otpk.has_value());
+  EXPECT_EQ(*retry.signed2.bpp_euicc_otpk, first.euicc_otpk);
+  EXPECT_NE(retry.euicc_otpk, first.euicc_otpk);
+  EXPECT_NE(retry.bpp.initialise_secure_channel.smdp_otpk,
+            first.bpp.initialise_secure_channel.smdp_otpk);
+  EXPECT_NE(retry.bpp.first_sequence_of_87, first.bpp.first_sequence_of_87);
+  ASSERT_NO_FATAL_FAILURE(InstallAndNotify(*reset, retry));
+  EXPECT_THAT(Audit("GetBoundProfilePackage"),
+              ::testing::ElementsAre(
+                  absl::StrCat("transactionId ", first.transaction_id),
+                  absl::StrCat("transactionId ", retry.transaction_id,
+                               "; fresh one-time keys (the eUICC answered a "
+                               "new otPK.EUICC.ECKA)")));
+}
+
+TEST_P(OneTimeKeyRetryTest, RetriedBppCarriesTheSameSmdpOtpk) {
+  auto e = NewEuicc();
+  ASSERT_NE(e, nullptr);
+  Attempt first = Download(*e);
+  ASSERT_THAT(first.response, Succeeded());
+  ASSERT_NO_FATAL_FAILURE(NextNode());
+  Attempt retry = Download(*e);
+  ASSERT_THAT(retry.response, Succeeded());
+
+  // smdpSigned2 as sent: ... 5F49 41 <the first euiccOtpk>.
+  const std::string tlv =
+      absl::StrCat(std::string("\x5F\x49\x41", 3), first.euicc_otpk);
+  EXPECT_TRUE(absl::EndsWith(retry.smdp_signed2, tlv));
+  EXPECT_EQ(first.smdp_signed2.find(std::string("\x5F\x49", 2)),
+            std::string::npos);
+  // initialiseSecureChannel: the new transactionId, the same otPK.DP.ECKA.
+  const rsp::InitialiseSecureChannelRequest& a =
+      first.bpp.initialise_secure_channel;
+  const rsp::InitialiseSecureChannelRequest& b =
+      retry.bpp.initialise_secure_channel;
+  EXPECT_EQ(b.transaction_id, absl::HexStringToBytes(retry.transaction_id));
+  EXPECT_NE(b.transaction_id, a.transaction_id);
+  ASSERT_EQ(b.smdp_otpk.size(), 65u);
+  EXPECT_EQ(b.smdp_otpk, a.smdp_otpk);
+  EXPECT_NE(b.smdp_sign, a.smdp_sign);
+  // The same session keys: every protected sequence is byte for byte the
+  // same as in the first BPP.
+  EXPECT_EQ(retry.bpp.first_sequence_of_87, first.bpp.first_sequence_of_87);
+  EXPECT_EQ(retry.bpp.sequence_of_88, first.bpp.sequence_of_88);
+  EXPECT_EQ(retry.bpp.second_sequence_of_87, first.bpp.second_sequence_of_87);
+  EXPECT_EQ(retry.bpp.sequence_of_86, first.bpp.sequence_of_86);
+  // The session holds otPK.DP.ECKA, and ShS only sealed.
+  auto session =
+      store_->GetSession(absl::HexStringToBytes(retry.transaction_id), now_);
+  ASSERT_THAT(session.status(), IsOk());
+  EXPECT_EQ(session->smdp_otpk(), a.smdp_otpk);
+  EXPECT_TRUE(absl::StartsWith(session->extra(), "DLS1"));
+  ASSERT_NO_FATAL_FAILURE(InstallAndNotify(*e, retry));
+}
+
+TEST_P(OneTimeKeyRetryTest, UnusableKeptAgreementBindsAfresh) {
+  auto e = NewEuicc();
+  ASSERT_NE(e, nullptr);
+  Attempt first = Download(*e);
+  ASSERT_THAT(first.response, Succeeded());
+  // The sealed agreement in the store is damaged.
+  const std::string first_tid = absl::HexStringToBytes(first.transaction_id);
+  auto session = store_->GetSession(first_tid, now_);
+  ASSERT_THAT(session.status(), IsOk());
+  absl::string_view extra = session->extra();
+  ASSERT_TRUE(absl::ConsumePrefix(&extra, "DLS1"));
+  DownloadSessionState state;
+  ASSERT_TRUE(state.ParseFromArray(extra.data(), extra.size()));
+  ASSERT_FALSE(state.binding().sealed_shared_secret().empty());
+  (*state.mutable_binding()->mutable_sealed_shared_secret())[20] ^= 1;
+  session->set_extra(absl::StrCat("DLS1", state.SerializeAsString()));
+  ASSERT_THAT(store_->PutSession(*session), IsOk());
+
+  // Still offered: the eUICC reuses its key, we bind with a fresh otPK.DP.
+  Attempt retry = Download(*e);
+  ASSERT_THAT(retry.response, Succeeded());
+  ASSERT_TRUE(retry.signed2.bpp_euicc_otpk.has_value());
+  EXPECT_EQ(retry.euicc_otpk, first.euicc_otpk);
+  EXPECT_NE(retry.bpp.initialise_secure_channel.smdp_otpk,
+            first.bpp.initialise_secure_channel.smdp_otpk);
+  ASSERT_NO_FATAL_FAILURE(InstallAndNotify(*e, retry));
+  EXPECT_THAT(Audit("GetBoundProfilePackage").back(),
+              ::testing::HasSubstr("fresh one-time keys (the kept ones are "
+                                   "unusable)"));
+}
+
+TEST_P(OneTimeKeyRetryTest, AbandonedRetryKeepsTheOffer) {
+  auto e = NewEuicc();
+  ASSERT_NE(e, nullptr);
+  Attempt first = Download(*e);
+  ASSERT_THAT(first.response, Succeeded());
+  // A retry stops after AuthenticateClient (it offered the key)...
+  ASSERT_THAT(Authenticate(*e, "MATCH-1"), Succeeded());
+  EXPECT_EQ(State(iccid_), store::RELEASED);
+  // ... and the next one offers it again.
+  ASSERT_NO_FATAL_FAILURE(NextNode());
+  Attempt third = Download(*e);
+  ASSERT_THAT(third.response, Succeeded());
+  ASSERT_TRUE(third.signed2.bpp_euicc_otpk.has_value());
+  EXPECT_EQ(*third.signed2.bpp_euicc_otpk, first.euicc_otpk);
+  EXPECT_EQ(third.bpp.initialise_secure_channel.smdp_otpk,
+            first.bpp.initialise_secure_channel.smdp_otpk);
+  ASSERT_NO_FATAL_FAILURE(InstallAndNotify(*e, third));
+  EXPECT_THAT(
+      Audit("GetBoundProfilePackage").back(),
+      ::testing::HasSubstr(absl::StrCat("one-time keys of transactionId ",
+                                        first.transaction_id, " reused")));
+}
+
+TEST_P(OneTimeKeyRetryTest, NoOfferWhenTurnedOffOrExpired) {
+  ASSERT_NO_FATAL_FAILURE(MakeService({.reuse_one_time_keys = false}));
+  auto e = NewEuicc();
+  ASSERT_NE(e, nullptr);
+  Attempt first = Download(*e);
+  ASSERT_THAT(first.response, Succeeded());
+  Attempt retry = Download(*e);
+  ASSERT_THAT(retry.response, Succeeded());
+  EXPECT_FALSE(retry.signed2.bpp_euicc_otpk.has_value());
+  EXPECT_NE(retry.bpp.initialise_secure_channel.smdp_otpk,
+            first.bpp.initialise_secure_channel.smdp_otpk);
+  // Turned on again: the last binding kept nothing, so nothing is offered.
+  ASSERT_NO_FATAL_FAILURE(MakeService({}));
+  Attempt third = Download(*e);
+  ASSERT_THAT(third.response, Succeeded());
+  EXPECT_FALSE(third.signed2.bpp_euicc_otpk.has_value());
+  ASSERT_NO_FATAL_FAILURE(InstallAndNotify(*e, third));
+}
+
+TEST_P(OneTimeKeyRetryTest, NoOfferAfterTheSessionExpired) {
+  ASSERT_NO_FATAL_FAILURE(MakeService({.notification_ttl = absl::Hours(1)}));
+  auto e = NewEuicc();
+  ASSERT_NE(e, nullptr);
+  Attempt first = Download(*e);
+  ASSERT_THAT(first.response, Succeeded());
+  now_ += absl::Hours(2);  // not cleaned up yet: still DOWNLOADED
+  EXPECT_EQ(State(iccid_), store::DOWNLOADED);
+  Attempt retry = Download(*e);
+  ASSERT_THAT(retry.response, Succeeded());
+  EXPECT_FALSE(retry.signed2.bpp_euicc_otpk.has_value());
+  ASSERT_NO_FATAL_FAILURE(InstallAndNotify(*e, retry));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, OneTimeKeyRetryTest,
+    ::testing::Values(RetryCase{false, Curve::kNistP256, false},
+                      RetryCase{false, Curve::kBrainpoolP256r1, true},
+                      RetryCase{true, Curve::kNistP256, true},
+                      RetryCase{true, Curve::kBrainpoolP256r1, false}),
+    [](const ::testing::TestParamInfo<RetryCase>& info) {
+      return absl::StrCat(
+          info.param.softhsm ? "SoftHsm" : "Software",
+          info.param.curve == Curve::kNistP256 ? "P256" : "Brainpool",
+          info.param.ppk ? "Ppk" : "Plain");
+    });
 
 // ---- The JSON binding: field names as in SGP.22 6.5.2 (and lpac) ----------
 
