@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
@@ -71,6 +72,22 @@ absl::StatusOr<std::string> ParseTransactionId(absl::string_view hex) {
     }
   }
   return absl::HexStringToBytes(hex);
+}
+
+// Whether an LPA's SM-DP+ address names us: our address, case-insensitively,
+// optionally with a port ("smdp.example.com:8443"): an activation code may
+// carry one when ES9+ is not on 443, and LPAs (lpac) send it as given.
+bool IsOurAddress(absl::string_view received, absl::string_view ours) {
+  if (absl::EqualsIgnoreCase(received, ours)) return true;
+  const size_t colon = received.rfind(':');
+  if (colon == absl::string_view::npos ||
+      !absl::EqualsIgnoreCase(received.substr(0, colon), ours)) {
+    return false;
+  }
+  const absl::string_view port = received.substr(colon + 1);
+  int value = 0;
+  return !port.empty() && port.size() <= 5 && port[0] != '0' &&
+         absl::SimpleAtoi(port, &value) && value > 0 && value <= 65535;
 }
 
 std::string Actor(absl::string_view eid) {
@@ -351,7 +368,7 @@ DownloadService::InitiateAuthentication(
 absl::Status DownloadService::DoInitiate(
     const es9plus::InitiateAuthenticationRequest& request,
     es9plus::InitiateAuthenticationResponse& response) {
-  if (!absl::EqualsIgnoreCase(request.smdp_address(), options_.smdp_address)) {
+  if (!IsOurAddress(request.smdp_address(), options_.smdp_address)) {
     return Gsma(GsmaError::kInvalidSmdpAddress,
                 absl::StrCat("SM-DP+ address '", request.smdp_address(),
                              "' is not ours"));
@@ -408,7 +425,8 @@ absl::Status DownloadService::DoInitiate(
   rsp::ServerSigned1 signed1;
   signed1.transaction_id = transaction_id;
   signed1.euicc_challenge = request.euicc_challenge();
-  signed1.server_address = options_.smdp_address;
+  // As the LPA gave it (the eUICC compares it with the activation code's).
+  signed1.server_address = request.smdp_address();
   signed1.server_challenge = server_challenge;
   auto part = rsp::SignedPart<rsp::ServerSigned1>::Make(std::move(signed1));
   ASSIGN_OR_RETURN(std::string signature,
@@ -585,7 +603,7 @@ absl::Status DownloadService::DoAuthenticate(
     return Gsma(GsmaError::kEuiccSignatureInvalid,
                 "euiccSigned1 carries another serverChallenge");
   }
-  if (!absl::EqualsIgnoreCase(signed1.server_address, options_.smdp_address)) {
+  if (!IsOurAddress(signed1.server_address, options_.smdp_address)) {
     return Gsma(GsmaError::kInvalidSmdpAddress,
                 "euiccSigned1 names another SM-DP+ address");
   }

@@ -149,7 +149,9 @@ absl::Status LoadPkis(bool softhsm, Pkis*& out) {
 class DownloadServiceTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (pkis == nullptr) ASSERT_THAT(LoadPkis(false, pkis), IsOk());
+    if (pkis == nullptr) {
+      ASSERT_THAT(LoadPkis(false, pkis), IsOk());
+    }
   }
 
   void SetUp() override {
@@ -542,6 +544,19 @@ TEST_F(Es9ErrorTest, InitiateAuthenticationChecks) {
               FailedWith("8.8.1", "3.8"));
   // The address check ignores case.
   EXPECT_THAT(InitiateWith(info1, "TestSMDPplus1.EXAMPLE.com"), Succeeded());
+  // With a port (an activation code for ES9+ off 443; lpac sends it as is),
+  // signed back as received.
+  auto with_port = InitiateWith(info1, kAddress + ":8443");
+  EXPECT_THAT(with_port, Succeeded());
+  auto signed1 = rsp::ServerSigned1::Decode(with_port.server_signed1());
+  ASSERT_THAT(signed1.status(), IsOk());
+  EXPECT_EQ(signed1->server_address, kAddress + ":8443");
+  for (const std::string& bad :
+       {kAddress + ":", kAddress + ":0", kAddress + ":65536",
+        kAddress + ":08443", kAddress + ":x",
+        std::string("other.example.com:8443"), kAddress + ".evil:443"}) {
+    EXPECT_THAT(InitiateWith(info1, bad), FailedWith("8.8.1", "3.8")) << bad;
+  }
   EXPECT_THAT(InitiateWith("\x01\x02"), FailedWith("8.1", "6.1"));
   EXPECT_THAT(InitiateWith(info1, kAddress, "short"), FailedWith("8.1", "6.1"));
   auto decoded = rsp::EuiccInfo1::Decode(info1);
@@ -982,7 +997,9 @@ class OneTimeKeyRetryTest : public DownloadServiceTest,
  protected:
   void SetUp() override {
     if (GetParam().softhsm) {
-      if (hsm_pkis == nullptr) ASSERT_THAT(LoadPkis(true, hsm_pkis), IsOk());
+      if (hsm_pkis == nullptr) {
+        ASSERT_THAT(LoadPkis(true, hsm_pkis), IsOk());
+      }
       world_ = hsm_pkis;
     }
     ASSERT_NO_FATAL_FAILURE(DownloadServiceTest::SetUp());

@@ -396,7 +396,8 @@ TEST_P(Es2FlowTest, OrderConfirmDownloadAndCallbacksInOrder) {
   ASSERT_OK_AND_ASSIGN(
       euicc::DownloadResult result,
       euicc::DownloadProfile(*euicc, *client,
-                             {.smdp_address = "localhost",
+                             // HTTPS: as lpac sends an address with a port.
+                             {.smdp_address = https() ? es9.smdp : "localhost",
                               .matching_id = confirmed->matching_id()},
                              [](absl::string_view) {}));
   EXPECT_EQ(result.iccid, iccid);
