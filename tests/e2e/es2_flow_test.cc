@@ -49,9 +49,10 @@ class Receiver {
     absl::MutexLock lock(&mu_);
     got_.push_back(std::move(r));
   }
-  // The points received for `iccid`, waiting up to 20 s for `count`.
-  std::vector<int> PointsOf(const std::string& iccid, size_t count) {
-    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  // The points received for `iccid`, waiting up to `wait` for `count`.
+  std::vector<int> PointsOf(const std::string& iccid, size_t count,
+                            absl::Duration wait = absl::Seconds(20)) {
+    const absl::Time deadline = absl::Now() + wait;
     while (true) {
       std::vector<int> points;
       {
@@ -87,6 +88,7 @@ struct World {
   Receiver receiver;
   std::unique_ptr<http::GsmaHttpServer> receiver_server;
   std::unique_ptr<SmdpServer> server;
+  config::ServerConfig config;          // to restart the server
   std::vector<std::string> op1_iccids;  // imported for op1
   std::vector<std::string> op2_iccids;
 };
@@ -129,24 +131,12 @@ absl::Status ImportFor(const std::string& op, const std::string& batch,
   return absl::OkStatus();
 }
 
-absl::Status SetUpWorld() {
-  world = new World();
-  world->data_dir = absl::StrCat(getenv("TEST_TMPDIR"), "/es2flow");
-  // The dev TLS material first, so the test can issue operator and callback
-  // certificates under the dev client CA before smdpd starts.
-  ASSIGN_OR_RETURN(world->tls,
-                   pki::EnsureDevTls({.dir = pki::DevTlsDir(world->data_dir),
-                                      .smdp_address = "localhost"}));
-  ASSIGN_OR_RETURN(world->op1,
-                   pki::IssueDevClientCertificate(world->tls.dir, "op1"));
-  ASSIGN_OR_RETURN(world->op2,
-                   pki::IssueDevClientCertificate(world->tls.dir, "op2"));
-  ASSIGN_OR_RETURN(world->callback_client,
-                   pki::IssueDevClientCertificate(world->tls.dir, "smdp-cb"));
-
-  // The operator's callback receiver: client certificate required.
+// The operator's callback receiver on `port` (0: any): client certificate
+// required.
+absl::Status StartReceiver(int port) {
   const auto& test_tls = http::internal::GetTestTlsPki();
   http::GsmaHttpServerOptions receiver;
+  receiver.listen_address = absl::StrCat("127.0.0.1:", port);
   receiver.certificate_chain_files = {test_tls.server_chain_file};
   receiver.private_key_file = test_tls.server_key_file;
   receiver.client_certificate_mode = http::ClientCertificateMode::kRequired;
@@ -163,7 +153,26 @@ absl::Status SetUpWorld() {
         world->receiver.Add(std::move(r));
         return http::HttpAnswer{.status = 204};
       }));
-  RETURN_IF_ERROR(world->receiver_server->Start());
+  return world->receiver_server->Start();
+}
+
+absl::Status SetUpWorld() {
+  world = new World();
+  world->data_dir = absl::StrCat(getenv("TEST_TMPDIR"), "/es2flow");
+  // The dev TLS material first, so the test can issue operator and callback
+  // certificates under the dev client CA before smdpd starts.
+  ASSIGN_OR_RETURN(world->tls,
+                   pki::EnsureDevTls({.dir = pki::DevTlsDir(world->data_dir),
+                                      .smdp_address = "localhost"}));
+  ASSIGN_OR_RETURN(world->op1,
+                   pki::IssueDevClientCertificate(world->tls.dir, "op1"));
+  ASSIGN_OR_RETURN(world->op2,
+                   pki::IssueDevClientCertificate(world->tls.dir, "op2"));
+  ASSIGN_OR_RETURN(world->callback_client,
+                   pki::IssueDevClientCertificate(world->tls.dir, "smdp-cb"));
+
+  RETURN_IF_ERROR(StartReceiver(0));
+  const auto& test_tls = http::internal::GetTestTlsPki();
 
   config::ServerConfig config;
   config.set_data_dir(world->data_dir);
@@ -186,6 +195,7 @@ absl::Status SetUpWorld() {
   cb.set_client_private_key_file(world->callback_client.key);
   ApplyDefaults(config, /*from_file=*/true);
   RETURN_IF_ERROR(ValidateConfig(config));
+  world->config = config;
   ASSIGN_OR_RETURN(world->server, SmdpServer::Start(config));
 
   RETURN_IF_ERROR(ImportFor("op1", "b-op1", 0, 12, world->op1_iccids));
@@ -486,6 +496,53 @@ TEST_P(Es2FlowTest, CallersWithoutAnOperatorCertificateAreRefused) {
     EXPECT_THAT(none->Call(release).status(),
                 matchers::StatusIs(absl::StatusCode::kUnauthenticated));
   }
+}
+
+// The operator's endpoint is down while a download happens and smdpd
+// restarts: the callbacks wait in the store and arrive, in order, once the
+// endpoint is back.
+TEST(Es2CallbackDeliveryTest, SurvivesReceiverDowntimeAndASmdpdRestart) {
+  if (world == nullptr) {
+    ASSERT_OK(SetUpWorld());
+  }
+  const int port = world->receiver_server->port();
+  world->receiver_server->Shutdown(absl::ZeroDuration());
+  world->receiver_server.reset();
+
+  auto op1 = Operator(/*https=*/false, &world->op1);
+  es2plus::DownloadOrderRequest order;
+  order.set_profile_type("consumer");
+  auto ordered = op1->Call(order);
+  ExpectSuccess(ordered);
+  const std::string iccid = ordered->iccid();
+  es2plus::ConfirmOrderRequest confirm;
+  confirm.set_iccid(iccid);
+  confirm.set_release_flag(true);
+  auto confirmed = op1->Call(confirm);
+  ExpectSuccess(confirmed);
+  auto euicc = DevEuicc("nist");
+  ASSERT_NE(euicc, nullptr);
+  euicc::Es9ClientOptions es9{.smdp = world->server->grpc_address(),
+                              .transport = euicc::Es9Transport::kGrpc,
+                              .ca_file = world->tls.ca_cert};
+  {
+    ASSERT_OK_AND_ASSIGN(auto client, euicc::CreateEs9Client(es9));
+    ASSERT_OK(euicc::DownloadProfile(*euicc, *client,
+                                     {.smdp_address = "localhost",
+                                      .matching_id = confirmed->matching_id()},
+                                     [](absl::string_view) {})
+                  .status());
+  }
+  // Nothing can arrive while the endpoint is down.
+  EXPECT_TRUE(world->receiver.PointsOf(iccid, 1, absl::Seconds(2)).empty());
+
+  // smdpd restarts (same data dir, new ports), then the endpoint comes back.
+  world->server->Shutdown();
+  world->server.reset();
+  ASSERT_OK_AND_ASSIGN(world->server, SmdpServer::Start(world->config));
+  ASSERT_OK(StartReceiver(port));
+  EXPECT_THAT(world->receiver.PointsOf(iccid, 3, absl::Seconds(60)),
+              ElementsAre(1, 3, 4));
 }
 
 INSTANTIATE_TEST_SUITE_P(Bindings, Es2FlowTest, ::testing::Bool(),
