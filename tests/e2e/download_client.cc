@@ -1,15 +1,9 @@
 #include "tests/e2e/download_client.h"
 
-#include <grpcpp/grpcpp.h>
-
 #include <chrono>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "api/es9plus.grpc.pb.h"
-#include "google/protobuf/util/json_util.h"
-#include "smdp/http/gsma_http_client.h"
-#include "smdp/http/gsma_http_server.h"
 
 namespace smdp::e2e {
 namespace {
@@ -17,135 +11,6 @@ namespace {
 // SGP.22 also defines "Executed-WithWarning"; our server never sends it, so
 // a test that sees it should notice.
 constexpr absl::string_view kSuccess = "Executed-Success";
-// A call that takes longer than this is a hang, not a slow server.
-constexpr auto kCallDeadline = std::chrono::seconds(120);
-
-class GrpcEs9Client : public Es9Client {
- public:
-  explicit GrpcEs9Client(const std::string& target)
-      : stub_(es9plus::Es9Plus::NewStub(
-            grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))) {}
-
-  absl::StatusOr<es9plus::InitiateAuthenticationResponse>
-  InitiateAuthentication(
-      const es9plus::InitiateAuthenticationRequest& r) override {
-    return Do<es9plus::InitiateAuthenticationResponse>(
-        r, &es9plus::Es9Plus::Stub::InitiateAuthentication);
-  }
-  absl::StatusOr<es9plus::AuthenticateClientResponse> AuthenticateClient(
-      const es9plus::AuthenticateClientRequest& r) override {
-    return Do<es9plus::AuthenticateClientResponse>(
-        r, &es9plus::Es9Plus::Stub::AuthenticateClient);
-  }
-  absl::StatusOr<es9plus::GetBoundProfilePackageResponse>
-  GetBoundProfilePackage(
-      const es9plus::GetBoundProfilePackageRequest& r) override {
-    return Do<es9plus::GetBoundProfilePackageResponse>(
-        r, &es9plus::Es9Plus::Stub::GetBoundProfilePackage);
-  }
-  absl::StatusOr<es9plus::HandleNotificationResponse> HandleNotification(
-      const es9plus::HandleNotificationRequest& r) override {
-    return Do<es9plus::HandleNotificationResponse>(
-        r, &es9plus::Es9Plus::Stub::HandleNotification);
-  }
-  absl::StatusOr<es9plus::CancelSessionResponse> CancelSession(
-      const es9plus::CancelSessionRequest& r) override {
-    return Do<es9plus::CancelSessionResponse>(
-        r, &es9plus::Es9Plus::Stub::CancelSession);
-  }
-
- private:
-  template <typename Resp, typename Req, typename Method>
-  absl::StatusOr<Resp> Do(const Req& request, Method method) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
-    Resp response;
-    grpc::Status s = ((*stub_).*method)(&context, request, &response);
-    if (!s.ok()) {
-      return absl::UnavailableError(
-          absl::StrCat("gRPC status ", static_cast<int>(s.error_code()), ": ",
-                       s.error_message()));
-    }
-    return response;
-  }
-
-  std::unique_ptr<es9plus::Es9Plus::Stub> stub_;
-};
-
-class HttpsEs9Client : public Es9Client {
- public:
-  HttpsEs9Client(std::unique_ptr<http::GsmaHttpClient> client, std::string base)
-      : client_(std::move(client)), base_(std::move(base)) {}
-
-  absl::StatusOr<es9plus::InitiateAuthenticationResponse>
-  InitiateAuthentication(
-      const es9plus::InitiateAuthenticationRequest& r) override {
-    return Do<es9plus::InitiateAuthenticationResponse>(
-        r, "initiateAuthentication");
-  }
-  absl::StatusOr<es9plus::AuthenticateClientResponse> AuthenticateClient(
-      const es9plus::AuthenticateClientRequest& r) override {
-    return Do<es9plus::AuthenticateClientResponse>(r, "authenticateClient");
-  }
-  absl::StatusOr<es9plus::GetBoundProfilePackageResponse>
-  GetBoundProfilePackage(
-      const es9plus::GetBoundProfilePackageRequest& r) override {
-    return Do<es9plus::GetBoundProfilePackageResponse>(
-        r, "getBoundProfilePackage");
-  }
-  absl::StatusOr<es9plus::HandleNotificationResponse> HandleNotification(
-      const es9plus::HandleNotificationRequest& r) override {
-    int status = 0;
-    absl::StatusOr<es9plus::HandleNotificationResponse> answer =
-        Do<es9plus::HandleNotificationResponse>(r, "handleNotification",
-                                                &status);
-    if (!answer.ok()) return answer;
-    // The binding answers an accepted notification with 204 and no body; a
-    // 200 must carry a refusal.
-    if (status == 200 &&
-        answer->header().function_execution_status().status() != "Failed") {
-      return absl::DataLossError(
-          "handleNotification answered 200 without a refusal, not 204");
-    }
-    return answer;
-  }
-  absl::StatusOr<es9plus::CancelSessionResponse> CancelSession(
-      const es9plus::CancelSessionRequest& r) override {
-    return Do<es9plus::CancelSessionResponse>(r, "cancelSession");
-  }
-
- private:
-  template <typename Resp>
-  absl::StatusOr<Resp> Do(const google::protobuf::Message& request,
-                          absl::string_view function, int* status = nullptr) {
-    std::string json;
-    if (!google::protobuf::util::MessageToJsonString(request, &json).ok()) {
-      return absl::InternalError("cannot print the request as JSON");
-    }
-    absl::StatusOr<http::GsmaHttpResponse> answer =
-        client_->Post(absl::StrCat(base_, function), json);
-    if (!answer.ok()) return answer.status();
-    if (status != nullptr) *status = answer->status;
-    Resp response;
-    if (answer->status == 204 && answer->body.empty()) return response;
-    if (answer->status != 200) {
-      return absl::UnavailableError(
-          absl::StrCat(function, ": HTTP ", answer->status));
-    }
-    google::protobuf::util::JsonParseOptions options;
-    options.ignore_unknown_fields = false;  // the server sends nothing unknown
-    if (!google::protobuf::util::JsonStringToMessage(answer->body, &response,
-                                                     options)
-             .ok()) {
-      return absl::DataLossError(
-          absl::StrCat(function, ": bad JSON: ", answer->body));
-    }
-    return response;
-  }
-
-  std::unique_ptr<http::GsmaHttpClient> client_;
-  std::string base_;
-};
 
 // OK for "Executed-Success"; FailedPrecondition naming the function, the
 // status and the GSMA codes otherwise.
@@ -166,25 +31,6 @@ absl::Status Prefixed(absl::string_view step, const absl::Status& status) {
 }
 
 }  // namespace
-
-absl::string_view TransportName(Es9Transport transport) {
-  return transport == Es9Transport::kHttps ? "https" : "grpc";
-}
-
-std::unique_ptr<Es9Client> NewGrpcEs9Client(const std::string& target) {
-  return std::make_unique<GrpcEs9Client>(target);
-}
-
-absl::StatusOr<std::unique_ptr<Es9Client>> NewHttpsEs9Client(
-    absl::string_view base_url, std::vector<std::string> trust_anchor_files) {
-  http::GsmaHttpClientOptions options;
-  options.trust_anchor_files = std::move(trust_anchor_files);
-  absl::StatusOr<std::unique_ptr<http::GsmaHttpClient>> client =
-      http::GsmaHttpClient::Create(options);
-  if (!client.ok()) return client.status();
-  return std::make_unique<HttpsEs9Client>(
-      *std::move(client), absl::StrCat(base_url, http::kEs9PlusPrefix));
-}
 
 absl::string_view StepName(DownloadStep step) {
   switch (step) {

@@ -1,10 +1,13 @@
 // The LPA's side of an ES9+ profile download, for end-to-end tests and the
-// load generator: an ES9+ client over either transport the SM-DP+ serves,
-// and a Download that drives one SoftwareEuicc through the whole exchange,
-// step by step, timing each step.
+// load generator: a Download that drives one SoftwareEuicc through the whole
+// exchange with an SM-DP+, step by step, timing each step. The SM-DP+ is
+// reached by tests/euicc/lpa.h's Es9Client (either transport; the tests
+// create it with Es9ClientOptions::strict, see DownloadWorld::NewClient).
 //
 //   ASSIGN_OR_RETURN(std::unique_ptr<Es9Client> client,
-//                    NewHttpsEs9Client("https://localhost:8443", {ci_pem}));
+//                    euicc::CreateEs9Client({.smdp = "localhost:8443",
+//                                            .ca_file = ci_pem,
+//                                            .strict = true}));
 //   Download download(*client, *euicc, "localhost", "MATCHING-ID-1");
 //   RETURN_IF_ERROR(download.Run());
 //   download.result().loaded->profile;   // the decrypted profile
@@ -15,76 +18,38 @@
 // many sessions before it finishes any of them.
 //
 // Errors: a transport failure (connection, TLS, HTTP status other than the
-// binding's 200/204, a gRPC error) is the client's status; an ES9+ answer
+// binding's 200/204, a gRPC error, a bad answer) is the client's status
+// (tests/euicc/lpa.h); an ES9+ answer
 // other than "Executed-Success" (a GSMA refusal: "Failed" with
 // subject/reason codes) is FailedPrecondition naming the function and the
 // codes; an eUICC refusal is the SoftwareEuicc's status (the ES10b error,
 // or a failed LoadBoundProfilePackage). Every error is prefixed with the
 // step's name.
 //
-// Thread-safety: an Es9Client is used by one thread at a time (the HTTPS one
-// owns one keep-alive connection); a Download too. Different clients and
-// downloads may run on different threads at once.
+// Thread-safety: a Download is used by one thread at a time, as is its
+// Es9Client. Different clients and downloads may run on different threads
+// at once.
 #ifndef SMDP_TESTS_E2E_DOWNLOAD_CLIENT_H_
 #define SMDP_TESTS_E2E_DOWNLOAD_CLIENT_H_
 
 #include <array>
 #include <cstddef>
-#include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "api/es9plus.pb.h"
+#include "tests/euicc/lpa.h"
 #include "tests/euicc/software_euicc.h"
 
 namespace smdp::e2e {
 
-// The transports of ES9+.
-enum class Es9Transport {
-  kHttps,  // the GSMA HTTP/JSON binding (what LPAs speak)
-  kGrpc,   // smdp.es9plus.Es9Plus
-};
-
-// "https" / "grpc".
-absl::string_view TransportName(Es9Transport transport);
-
-// One way to reach the ES9+ functions. A GSMA "Failed" answer is a
-// successful call (the caller reads the header); only transport failures
-// are errors.
-class Es9Client {
- public:
-  virtual ~Es9Client() = default;
-
-  [[nodiscard]] virtual absl::StatusOr<es9plus::InitiateAuthenticationResponse>
-  InitiateAuthentication(const es9plus::InitiateAuthenticationRequest& r) = 0;
-  [[nodiscard]] virtual absl::StatusOr<es9plus::AuthenticateClientResponse>
-  AuthenticateClient(const es9plus::AuthenticateClientRequest& r) = 0;
-  [[nodiscard]] virtual absl::StatusOr<es9plus::GetBoundProfilePackageResponse>
-  GetBoundProfilePackage(const es9plus::GetBoundProfilePackageRequest& r) = 0;
-  // Over HTTPS a success is 204 with no body; anything else is an error
-  // (DataLoss), since the binding answers a refusal with 200 and a header.
-  [[nodiscard]] virtual absl::StatusOr<es9plus::HandleNotificationResponse>
-  HandleNotification(const es9plus::HandleNotificationRequest& r) = 0;
-  [[nodiscard]] virtual absl::StatusOr<es9plus::CancelSessionResponse>
-  CancelSession(const es9plus::CancelSessionRequest& r) = 0;
-};
-
-// A gRPC client of `target` ("127.0.0.1:9443"), plaintext (tests and
-// benches on the loopback only).
-std::unique_ptr<Es9Client> NewGrpcEs9Client(const std::string& target);
-
-// A client of the GSMA binding at `base_url` ("https://localhost:8443", no
-// trailing path): JSON with the protobuf JSON names, as an LPA sends it,
-// over one keep-alive TLS connection that trusts `trust_anchor_files`.
-// Answers are parsed strictly (an unknown field is an error: the server must
-// send nothing the API does not define).
-[[nodiscard]] absl::StatusOr<std::unique_ptr<Es9Client>> NewHttpsEs9Client(
-    absl::string_view base_url, std::vector<std::string> trust_anchor_files);
+// The ES9+ client and its transports are the LPA's (tests/euicc/lpa.h).
+using ::smdp::euicc::Es9Client;
+using ::smdp::euicc::Es9Transport;
 
 // The steps of a download, in order: the LPA alternates between the eUICC
 // (ES10b) and the SM-DP+ (ES9+).

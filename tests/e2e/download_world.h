@@ -56,6 +56,7 @@
 #include "smdp/pki/dev_pki.h"
 #include "tests/e2e/download_client.h"
 #include "tests/euicc/euicc_testing.h"
+#include "tests/euicc/lpa.h"
 
 namespace smdp::e2e {
 
@@ -121,7 +122,7 @@ class DownloadWorld {
   // The trust anchor of the HTTPS server's certificate (PEM file).
   std::string tls_trust_anchor_file() const;
   // A new client of one transport (its own keep-alive connection for HTTPS;
-  // a new channel for gRPC).
+  // a new plaintext channel for gRPC): tests/euicc/lpa.h's, strict.
   [[nodiscard]] absl::StatusOr<std::unique_ptr<Es9Client>> NewClient(
       Es9Transport transport) const;
 

@@ -9,6 +9,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "api/es9plus.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "smdp/grpc/tls_credentials.h"
@@ -31,8 +33,9 @@ std::string WithPort(absl::string_view smdp) {
 
 class HttpsEs9Client final : public Es9Client {
  public:
-  HttpsEs9Client(std::unique_ptr<http::GsmaHttpClient> client, std::string base)
-      : client_(std::move(client)), base_(std::move(base)) {}
+  HttpsEs9Client(std::unique_ptr<http::GsmaHttpClient> client, std::string base,
+                 bool strict)
+      : client_(std::move(client)), base_(std::move(base)), strict_(strict) {}
 
   absl::StatusOr<es9plus::InitiateAuthenticationResponse>
   InitiateAuthentication(
@@ -52,13 +55,27 @@ class HttpsEs9Client final : public Es9Client {
   }
   absl::StatusOr<es9plus::HandleNotificationResponse> HandleNotification(
       const es9plus::HandleNotificationRequest& r) override {
-    return Post<es9plus::HandleNotificationResponse>(r, "handleNotification");
+    int http_status = 0;
+    absl::StatusOr<es9plus::HandleNotificationResponse> answer =
+        Post<es9plus::HandleNotificationResponse>(r, "handleNotification",
+                                                  &http_status);
+    // The binding answers an accepted notification with 204 and no body; a
+    // 200 must carry a refusal.
+    if (strict_ && answer.ok() && http_status == 200 &&
+        answer->header().function_execution_status().status() != "Failed") {
+      return absl::DataLossError(
+          "handleNotification answered 200 without a refusal, not 204");
+    }
+    return answer;
   }
 
  private:
+  // POSTs `request` as JSON to `function`; `http_status`, when given, gets
+  // the answer's HTTP status.
   template <typename Response>
   absl::StatusOr<Response> Post(const google::protobuf::Message& request,
-                                absl::string_view function) {
+                                absl::string_view function,
+                                int* http_status = nullptr) {
     std::string json;
     if (!google::protobuf::util::MessageToJsonString(request, &json).ok()) {
       return absl::InternalError(
@@ -70,18 +87,30 @@ class HttpsEs9Client final : public Es9Client {
       return absl::UnavailableError(
           absl::StrCat(function, ": ", answer.status().message()));
     }
+    if (http_status != nullptr) *http_status = answer->status;
     Response response;
-    if (answer->status == 204) return response;
+    if (answer->status == 204) {
+      if (strict_ && !answer->body.empty()) {
+        return absl::DataLossError(
+            absl::StrCat(function, ": HTTP 204 with a body"));
+      }
+      return response;
+    }
     if (answer->status != 200) {
       return absl::UnavailableError(
           absl::StrCat(function, ": HTTP ", answer->status));
     }
     // Newer servers may add fields: an LPA ignores what it does not know.
+    // Strict, the server must send nothing the API does not define.
     google::protobuf::util::JsonParseOptions options;
-    options.ignore_unknown_fields = true;
+    options.ignore_unknown_fields = !strict_;
     if (!google::protobuf::util::JsonStringToMessage(answer->body, &response,
                                                      options)
              .ok()) {
+      if (strict_) {
+        return absl::DataLossError(
+            absl::StrCat(function, ": bad JSON: ", answer->body));
+      }
       return absl::UnavailableError(
           absl::StrCat(function, ": the answer is not its JSON"));
     }
@@ -90,12 +119,15 @@ class HttpsEs9Client final : public Es9Client {
 
   std::unique_ptr<http::GsmaHttpClient> client_;
   std::string base_;
+  bool strict_;
 };
 
 class GrpcEs9Client final : public Es9Client {
  public:
-  explicit GrpcEs9Client(std::shared_ptr<grpc::Channel> channel)
-      : stub_(es9plus::Es9Plus::NewStub(std::move(channel))) {}
+  GrpcEs9Client(std::shared_ptr<grpc::Channel> channel,
+                absl::Duration call_timeout)
+      : stub_(es9plus::Es9Plus::NewStub(std::move(channel))),
+        call_timeout_(call_timeout) {}
 
   absl::StatusOr<es9plus::InitiateAuthenticationResponse>
   InitiateAuthentication(
@@ -127,8 +159,7 @@ class GrpcEs9Client final : public Es9Client {
   absl::StatusOr<Response> Call(const Request& request, Method method,
                                 absl::string_view name) {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(60));
+    context.set_deadline(absl::ToChronoTime(absl::Now() + call_timeout_));
     Response response;
     grpc::Status status = ((*stub_).*method)(&context, request, &response);
     if (!status.ok()) {
@@ -139,6 +170,7 @@ class GrpcEs9Client final : public Es9Client {
   }
 
   std::unique_ptr<es9plus::Es9Plus::Stub> stub_;
+  absl::Duration call_timeout_;
 };
 
 // OK for a successful answer; FailedPrecondition with the GSMA codes
@@ -180,10 +212,26 @@ absl::StatusOr<std::unique_ptr<Es9Client>> CreateEs9Client(
   if (options.smdp.empty()) {
     return absl::InvalidArgumentError("no SM-DP+ address (host:port)");
   }
+  if (options.call_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("the call timeout must be positive");
+  }
+  const std::string target = WithPort(options.smdp);
+  if (options.plaintext) {
+    if (options.transport != Es9Transport::kGrpc) {
+      return absl::InvalidArgumentError("plaintext is for gRPC only");
+    }
+    if (!options.ca_file.empty() || !options.client_cert_file.empty() ||
+        !options.client_key_file.empty()) {
+      return absl::InvalidArgumentError(
+          "plaintext gRPC takes no CA file or client certificate");
+    }
+    return std::unique_ptr<Es9Client>(std::make_unique<GrpcEs9Client>(
+        grpc::CreateChannel(target, grpc::InsecureChannelCredentials()),
+        options.call_timeout));
+  }
   if (options.ca_file.empty()) {
     return absl::InvalidArgumentError("no CA file to trust the SM-DP+ by");
   }
-  const std::string target = WithPort(options.smdp);
   if (options.transport == Es9Transport::kGrpc) {
     GrpcClientTlsFiles files;
     files.ca_file = options.ca_file;
@@ -191,8 +239,8 @@ absl::StatusOr<std::unique_ptr<Es9Client>> CreateEs9Client(
     files.private_key_file = options.client_key_file;
     ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel,
                      CreateGrpcTlsChannel(target, files));
-    return std::unique_ptr<Es9Client>(
-        std::make_unique<GrpcEs9Client>(std::move(channel)));
+    return std::unique_ptr<Es9Client>(std::make_unique<GrpcEs9Client>(
+        std::move(channel), options.call_timeout));
   }
   http::GsmaHttpClientOptions http_options;
   http_options.trust_anchor_files = {options.ca_file};
@@ -200,11 +248,12 @@ absl::StatusOr<std::unique_ptr<Es9Client>> CreateEs9Client(
     http_options.client_certificate_chain_files = {options.client_cert_file};
   }
   http_options.client_private_key_file = options.client_key_file;
+  http_options.request_timeout = options.call_timeout;
   ASSIGN_OR_RETURN(std::unique_ptr<http::GsmaHttpClient> client,
                    http::GsmaHttpClient::Create(http_options));
   return std::unique_ptr<Es9Client>(std::make_unique<HttpsEs9Client>(
       std::move(client),
-      absl::StrCat("https://", target, "/gsma/rsp2/es9plus/")));
+      absl::StrCat("https://", target, "/gsma/rsp2/es9plus/"), options.strict));
 }
 
 std::string IccidDigits(absl::string_view iccid) {

@@ -19,8 +19,13 @@
 // to the SM-DP+ (AuthenticateClient / GetBoundProfilePackage), so that it
 // ends the session, and a failed installation's result is still notified.
 //
-// Thread-safety: an Es9Client is not thread-safe (the HTTPS one owns a
-// connection); use one per thread.
+// The ES9+ client is also the transport of tests/e2e's step-by-step
+// Download (end-to-end tests, //bench:loadgen): `plaintext` reaches their
+// in-process gRPC server, `strict` checks the server's answers to the letter.
+//
+// Thread-safety: an Es9Client is not thread-safe (the HTTPS one owns one
+// keep-alive connection); use one per thread. Different clients may run on
+// different threads at once.
 #ifndef SMDP_TESTS_EUICC_LPA_H_
 #define SMDP_TESTS_EUICC_LPA_H_
 
@@ -31,14 +36,17 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "api/es9plus.pb.h"
 #include "tests/euicc/software_euicc.h"
 
 namespace smdp::euicc {
 
 // One way to reach an SM-DP+'s ES9+ functions. Transport failures (no
-// connection, TLS, HTTP status other than 200/204, a gRPC error status) are
-// Unavailable; GSMA refusals are normal answers whose header says "Failed".
+// connection, TLS, HTTP status other than 200/204, a gRPC error status, an
+// answer that is not the function's JSON) are Unavailable; GSMA refusals are
+// normal answers whose header says "Failed". With Es9ClientOptions::strict,
+// an answer that breaks the binding is DataLoss.
 class Es9Client {
  public:
   virtual ~Es9Client() = default;
@@ -48,7 +56,8 @@ class Es9Client {
   AuthenticateClient(const es9plus::AuthenticateClientRequest& r) = 0;
   [[nodiscard]] virtual absl::StatusOr<es9plus::GetBoundProfilePackageResponse>
   GetBoundProfilePackage(const es9plus::GetBoundProfilePackageRequest& r) = 0;
-  // The HTTPS binding answers 204 without a body: an empty response.
+  // The HTTPS binding answers an accepted notification with 204 and no
+  // body: an empty response (no header).
   [[nodiscard]] virtual absl::StatusOr<es9plus::HandleNotificationResponse>
   HandleNotification(const es9plus::HandleNotificationRequest& r) = 0;
 };
@@ -58,7 +67,7 @@ enum class Es9Transport {
   // POSTed to https://<smdp>/gsma/rsp2/es9plus/<function> with
   // X-Admin-Protocol, by smdp/http's GsmaHttpClient.
   kHttps,
-  // smdp.es9plus.Es9Plus over gRPC with TLS.
+  // smdp.es9plus.Es9Plus over gRPC, with TLS unless `plaintext`.
   kGrpc,
 };
 
@@ -68,15 +77,28 @@ struct Es9ClientOptions {
   Es9Transport transport = Es9Transport::kHttps;
   // PEM trust anchor(s). HTTPS: the CI that issued CERT.DP.TLS (dev:
   // smdp-data/pki/nist/ci.pem). gRPC: the CA of smdpd's gRPC certificate
-  // (dev: smdp-data/pki/grpc/ca.pem). Required.
+  // (dev: smdp-data/pki/grpc/ca.pem). Required, except with `plaintext`.
   std::string ca_file;
   // An optional client certificate (PEM) and key; both or neither.
   std::string client_cert_file;
   std::string client_key_file;
+  // gRPC only: no TLS, for a test server on the loopback (tests/e2e's
+  // DownloadWorld). `ca_file` and the client certificate must be unset.
+  bool plaintext = false;
+  // HTTPS only: checks the answers to the letter, as a conformance test
+  // does. A field the API does not define is an error (the server must send
+  // nothing else), a 204 must have no body, and handleNotification must
+  // answer 204 (a 200 only with a refusal). These are DataLoss. An LPA in
+  // the field is lenient (the default): it ignores unknown fields, as newer
+  // servers may add some, and takes any 200/204 answer.
+  bool strict = false;
+  // Longest a call may take (the gRPC deadline; over HTTPS, writing the
+  // request and reading the answer) before it is a failure.
+  absl::Duration call_timeout = absl::Seconds(60);
 };
 
 // A client for `options` (files are loaded now: InvalidArgument or NotFound
-// naming a bad one).
+// naming a bad one; InvalidArgument for options that do not go together).
 [[nodiscard]] absl::StatusOr<std::unique_ptr<Es9Client>> CreateEs9Client(
     const Es9ClientOptions& options);
 
