@@ -38,8 +38,10 @@
 //   smdpctl cancel --iccid=X --final_status=Available|Unavailable
 //       [--eid=E] [--matching_id=M]      CancelOrder
 //   smdpctl status --iccid=X
-//       The profile's state and history: the Admin GetProfile of `profiles
-//       show`, so it needs the admin certificate (for now).
+//       The state, order and history of one of the operator's own profiles
+//       (smdp.operators.OperatorQuery, an extension of ours: ES2+ has no such
+//       function), with the same client certificate as the ES2+ commands.
+//       Another operator's ICCID is "unknown ICCID X", as a missing one.
 // A function that answers Failed prints
 //   smdpctl: <function>: Failed <subject code>/<reason code> <message>
 // and exits 1. header.functionRequesterIdentifier is --requester_id, by
@@ -49,15 +51,16 @@
 //   --tls_ca=PEM                 the CA(s) smdpd's gRPC certificate chains to
 //   --tls_cert=PEM --tls_key=PEM the client certificate: for Admin calls its
 //                                CN must be in smdpd's admin_clients, for
-//                                ES2+ it must be an operator's
+//                                ES2+ and status it must be an operator's
 //   --tls_server_name=NAME       when the certificate does not name --addr's
 //                                host
 // or, with --plaintext, without TLS (smdpd with grpc_plaintext, loopback).
 // With none of them, the dev files of <data_dir>/pki/grpc are used when they
 // exist (--data_dir, else the --config's, else smdp-data): ca.pem and, as
 // the client certificate, clients/smdp-admin.pem (Admin commands) or
-// clients/<--operator>.pem (ES2+; default op1, the operator dev-mode smdpd
-// makes), so the commands work out of the box against a dev smdpd.
+// clients/<--operator>.pem (ES2+ and status; default op1, the operator
+// dev-mode smdpd makes), so the commands work out of the box against a dev
+// smdpd.
 //
 // Errors print one line on stderr; exit code 1 (2 for usage errors).
 #include <grpc/support/log.h>
@@ -81,6 +84,7 @@
 #include "api/admin.grpc.pb.h"
 #include "api/es2plus.grpc.pb.h"
 #include "api/health.grpc.pb.h"
+#include "api/operator.grpc.pb.h"
 #include "smdp/config/config.h"
 #include "smdp/grpc/status_util.h"
 #include "smdp/grpc/tls_credentials.h"
@@ -101,8 +105,9 @@ ABSL_FLAG(std::string, tls_ca, "",
           "PEM CA(s) of smdpd's gRPC certificate. Default: "
           "<data_dir>/pki/grpc/ca.pem of dev mode, when no --tls_* is given.");
 ABSL_FLAG(std::string, tls_cert, "",
-          "PEM client certificate for Admin calls (with --tls_key). Default: "
-          "the dev admin certificate, when no --tls_* is given.");
+          "PEM client certificate (with --tls_key): an admin_clients CN for "
+          "Admin calls, an operator's for ES2+ and status. Default: the dev "
+          "admin (or --operator) certificate, when no --tls_* is given.");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
 ABSL_FLAG(std::string, tls_server_name, "",
           "Name smdpd's certificate must carry, if not --addr's host.");
@@ -131,7 +136,8 @@ ABSL_FLAG(std::string, operator, "",
 ABSL_FLAG(std::string, requester_id, "",
           "ES2+ header.functionRequesterIdentifier. Default: the --operator "
           "name with the dev certificate, else none.");
-ABSL_FLAG(std::string, iccid, "", "ICCID (order, confirm, release, cancel).");
+ABSL_FLAG(std::string, iccid, "",
+          "ICCID (order, confirm, release, cancel, status).");
 ABSL_FLAG(std::string, eid, "", "EID, 32 digits (order, confirm, cancel).");
 ABSL_FLAG(std::string, profile_type, "", "Profile type (order).");
 ABSL_FLAG(std::string, matching_id, "",
@@ -174,7 +180,8 @@ constexpr char kUsage[] =
     "       smdpctl status --iccid=X\n"
     "TLS (every gRPC command): --tls_ca=PEM [--tls_cert=PEM --tls_key=PEM] "
     "[--tls_server_name=NAME] | --plaintext; none: the dev files of "
-    "<data_dir>/pki/grpc (ES2+: the certificate of --operator, default op1)";
+    "<data_dir>/pki/grpc (ES2+ and status: the certificate of --operator, "
+    "default op1)";
 
 int Fail(int code, absl::string_view message) {
   // One line, even when gRPC's message (a TLS failure) has several.
@@ -328,12 +335,12 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> Connect(
     const smdp::pki::DevTls dev =
         smdp::pki::DevTlsLayout(smdp::pki::DevTlsDir(data_dir));
     if (!smdp::FileExists(dev.ca_cert)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("no TLS CA for ", addr,
-                       ": give --tls_ca=PEM (and --tls_cert, "
-                       "--tls_key for Admin and ES2+ calls) or --plaintext; no "
-                       "dev files in ",
-                       dev.dir));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "no TLS CA for ", addr,
+          ": give --tls_ca=PEM (and --tls_cert, "
+          "--tls_key for Admin, ES2+ and status) or --plaintext; no "
+          "dev files in ",
+          dev.dir));
     }
     files.ca_file = dev.ca_cert;
     if (caller == Caller::kOperator) {
@@ -810,6 +817,42 @@ int Cancel() {
   return 0;
 }
 
+// The operator's view of its profile (OperatorQuery), in the format of
+// `profiles show` without the admin's fields.
+int ProfileStatus() {
+  const std::string iccid = RequiredIccid("status");
+  if (iccid.empty()) return 2;
+  auto channel = Connect(Caller::kOperator);
+  if (!channel.ok()) return Fail(1, channel.status().message());
+  auto stub = smdp::operators::OperatorQuery::NewStub(*channel);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  smdp::operators::GetProfileStatusRequest request;
+  request.set_iccid(iccid);
+  smdp::operators::GetProfileStatusResponse r;
+  grpc::Status status = stub->GetProfileStatus(&context, request, &r);
+  if (!status.ok()) {
+    absl::Status error = smdp::FromGrpcStatus(status);
+    return Fail(1, absl::StrCat("GetProfileStatus: ",
+                                absl::StatusCodeToString(error.code()), ": ",
+                                error.message()));
+  }
+  std::cout << "iccid: " << r.iccid() << "\nstate: " << r.state()
+            << "\ntype: " << r.profile_type() << "\neid: " << r.eid()
+            << "\nmatching_id: " << r.matching_id()
+            << "\norder_expires_at: " << r.order_expires_at()
+            << "\nlast_result: " << r.last_result() << "\nhistory:\n";
+  for (const auto& line : r.history()) {
+    std::cout << "  " << line.time() << " " << line.actor() << " "
+              << line.action() << " " << line.from_state() << " -> "
+              << line.to_state()
+              << (line.detail().empty() ? "" : " (" + line.detail() + ")")
+              << "\n";
+  }
+  std::cout << std::flush;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -830,10 +873,7 @@ int main(int argc, char** argv) {
   if (words == std::vector<std::string>{"confirm"}) return Confirm();
   if (words == std::vector<std::string>{"release"}) return Release();
   if (words == std::vector<std::string>{"cancel"}) return Cancel();
-  if (words == std::vector<std::string>{"status"}) {
-    const std::string iccid = RequiredIccid("status");
-    return iccid.empty() ? 2 : ProfilesShow(iccid);
-  }
+  if (words == std::vector<std::string>{"status"}) return ProfileStatus();
   if (words.size() >= 2 && words[0] == "profiles") {
     if (words[1] == "import" && words.size() == 2) return ProfilesImport();
     if (words[1] == "list" && words.size() == 2) return ProfilesList();

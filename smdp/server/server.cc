@@ -24,6 +24,7 @@
 #include "smdp/download/download_service.h"
 #include "smdp/grpc/es2plus_service.h"
 #include "smdp/grpc/es9plus_service.h"
+#include "smdp/grpc/operator_query_service.h"
 #include "smdp/grpc/tls_credentials.h"
 #include "smdp/http/es2plus_binding.h"
 #include "smdp/http/es9plus_binding.h"
@@ -230,6 +231,7 @@ struct SmdpServer::State {
   std::unique_ptr<order::OperatorRegistry> operators;
   std::unique_ptr<order::OrderService> orders;
   std::unique_ptr<Es2PlusGrpcService> es2_grpc;
+  std::unique_ptr<OperatorQueryGrpcService> operator_query;
   std::unique_ptr<http::GsmaHttpServer> es2_https;
   std::string es2_https_address;
   std::unique_ptr<order::ProgressNotifier> notifier;
@@ -297,6 +299,8 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
                    order::OrderService::Create(order_options, *state->store));
   state->es2_grpc =
       std::make_unique<Es2PlusGrpcService>(*state->orders, *state->operators);
+  state->operator_query = std::make_unique<OperatorQueryGrpcService>(
+      *state->store, *state->operators);
 
   std::shared_ptr<grpc::ServerCredentials> grpc_credentials;
   AdminAccess admin_access;
@@ -334,9 +338,10 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
   builder.AddListeningPort(config.grpc_listen(), grpc_credentials, &port);
   builder.RegisterService(state->admin.get());
   builder.RegisterService(state->es9_grpc.get());
-  // On a plaintext listener no call has a client certificate: ES2+ answers
-  // UNAUTHENTICATED, as it must.
+  // On a plaintext listener no call has a client certificate: ES2+ and
+  // OperatorQuery answer UNAUTHENTICATED, as they must.
   builder.RegisterService(state->es2_grpc.get());
+  builder.RegisterService(state->operator_query.get());
   grpc::ResourceQuota quota("smdpd");
   // gRPC's synchronous server answers RESOURCE_EXHAUSTED rather than
   // queueing once every thread is busy, and most of a call's time is spent
@@ -485,6 +490,7 @@ void SmdpServer::Shutdown(absl::Duration grace) {
   state_->notifier.reset();
   state_->es2_https.reset();
   state_->es2_grpc.reset();
+  state_->operator_query.reset();
   state_->orders.reset();
   state_->operators.reset();
   state_->es9_https.reset();

@@ -3,8 +3,9 @@
 // order` and `smdpctl confirm` over ES2+ (gRPC, mutual TLS with the dev
 // operator certificate op1), the activation code and its QR code, then
 // `euicc_cli download` with the dev PKI's eUICCs (NIST and brainpool) over
-// the ES9+ HTTPS binding and over gRPC, and `smdpctl status`. Also what ES2+
-// refuses, as one line with the GSMA codes, and who may call it at all.
+// the ES9+ HTTPS binding and over gRPC, and `smdpctl status` (OperatorQuery,
+// with the same operator certificate). Also what ES2+ refuses, as one line
+// with the GSMA codes, and who may call it (and OperatorQuery) at all.
 #include <signal.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -429,6 +431,17 @@ TEST_F(Es2OperatorTest, RefusalsAreOneLineWithTheGsmaCodes) {
                                      "3\\.9 unknown ICCID " +
                                      unknown + "\n$"));
   }
+  // status: no GSMA function, a gRPC NOT_FOUND with the same message.
+  Result unknown_status = Ctl({"status", "--iccid=" + unknown});
+  EXPECT_EQ(unknown_status.code, 1);
+  EXPECT_EQ(
+      unknown_status.err,
+      "smdpctl: GetProfileStatus: NOT_FOUND: unknown ICCID " + unknown + "\n");
+  EXPECT_EQ(unknown_status.out, "");
+  Result malformed = Ctl({"status", "--iccid=8944"});
+  EXPECT_EQ(malformed.code, 1);
+  EXPECT_THAT(malformed.err,
+              StartsWith("smdpctl: GetProfileStatus: INVALID_ARGUMENT: "));
 
   // Cancel: the order ends, the profile is Available again and can be
   // ordered anew; releasing a profile that is not confirmed is refused.
@@ -480,9 +493,10 @@ TEST_F(Es2OperatorTest, RefusalsAreOneLineWithTheGsmaCodes) {
   }
 }
 
-// ES2+ knows the operator by its client certificate: dev smdpd knows op1
-// only; a certificate of the same dev client CA with another CN, the admin
-// certificate and no certificate are all refused before any function runs.
+// ES2+ (and OperatorQuery: `status`) knows the operator by its client
+// certificate: dev smdpd knows op1 only; a certificate of the same dev client
+// CA with another CN, the admin certificate and no certificate are all
+// refused before any function runs.
 TEST_F(Es2OperatorTest, OnlyTheOperatorsCertificateMayCallEs2) {
   const std::string tls_dir = pki::DevTlsDir(*dir_ + "/smdp-data");
   absl::StatusOr<pki::DevTlsClient> op2 =
@@ -521,17 +535,41 @@ TEST_F(Es2OperatorTest, OnlyTheOperatorsCertificateMayCallEs2) {
   EXPECT_THAT(r.err, HasSubstr("no client certificate of operator 'op3'"));
   EXPECT_EQ(LineCount(r.err), 1) << r.err;
 
-  // And Admin (status) is not for operators.
+  // status: the same refusals, before the ICCID is looked at.
   r = Ctl({"status", "--iccid=" + iccid, "--tls_ca=" + dev.ca_cert,
+           "--tls_cert=" + op2->cert, "--tls_key=" + op2->key});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err,
+              StartsWith("smdpctl: GetProfileStatus: PERMISSION_DENIED: "));
+  EXPECT_THAT(r.err, HasSubstr("CN=op2"));
+  EXPECT_EQ(LineCount(r.err), 1) << r.err;
+  EXPECT_EQ(r.out, "");
+  r = Ctl({"status", "--iccid=" + iccid, "--tls_ca=" + dev.ca_cert,
+           "--tls_cert=" + dev.admin.cert, "--tls_key=" + dev.admin.key});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err,
+              StartsWith("smdpctl: GetProfileStatus: PERMISSION_DENIED: "));
+  EXPECT_THAT(r.err, HasSubstr("smdp-admin"));
+  r = Ctl({"status", "--iccid=" + iccid, "--tls_ca=" + dev.ca_cert});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err,
+              StartsWith("smdpctl: GetProfileStatus: UNAUTHENTICATED: "));
+
+  // And Admin (profiles show) is not for operators.
+  r = Ctl({"profiles", "show", iccid, "--tls_ca=" + dev.ca_cert,
            "--tls_cert=" + op2->cert, "--tls_key=" + op2->key});
   EXPECT_EQ(r.code, 1);
   EXPECT_THAT(r.err, HasSubstr("not in admin_clients"));
 
-  // Nothing happened to the profile.
+  // Nothing happened to the profile (op1's status, and the admin's view).
   r = Ctl({"status", "--iccid=" + iccid});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("state: AVAILABLE"));
   EXPECT_THAT(r.out, ::testing::Not(HasSubstr("DownloadOrder")));
+  r = Ctl({"profiles", "show", iccid});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("state: AVAILABLE"));
+  EXPECT_THAT(r.out, HasSubstr("operator: op1"));
 }
 
 // Two operators (a config naming op1 and op2, both certified by the dev
@@ -607,9 +645,30 @@ TEST(Es2TwoOperatorsTest, AnOperatorCannotTouchAnothersProfiles) {
   // op1's own still works (the default operator).
   r = ctl({"order", "--iccid=" + op1_iccid});
   ASSERT_EQ(r.code, 0) << r.err;
-  r = ctl({"status", "--iccid=" + op2_iccid});
+
+  // status: each operator sees its own profile; the other's ICCID is
+  // answered exactly as one the SM-DP+ does not have.
+  r = ctl({"status", "--iccid=" + op2_iccid, "--operator=op2"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("state: ALLOCATED"));
+  EXPECT_THAT(r.out, HasSubstr("operator:op2 DownloadOrder AVAILABLE -> "
+                               "ALLOCATED"));
+  r = ctl({"status", "--iccid=" + op1_iccid});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("state: ALLOCATED"));
+  const std::string unknown = TestIccid(900);
+  for (const auto& [iccid, op] :
+       std::vector<std::pair<std::string, std::string>>{
+           {op2_iccid, "op1"}, {op1_iccid, "op2"}, {unknown, "op1"}}) {
+    r = ctl({"status", "--iccid=" + iccid, "--operator=" + op});
+    EXPECT_EQ(r.code, 1) << op << " " << iccid;
+    EXPECT_EQ(r.err, "smdpctl: GetProfileStatus: NOT_FOUND: unknown ICCID " +
+                         iccid + "\n");
+    EXPECT_EQ(r.out, "");
+  }
+  // The admin still sees every profile, with its owner.
+  r = ctl({"profiles", "show", op2_iccid});
+  ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("operator: op2"));
 
   smdpd->process->Signal(SIGTERM);
