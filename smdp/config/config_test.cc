@@ -83,6 +83,23 @@ TEST(ConfigTest, EachBadFieldIsNamed) {
        "private_key_file: 'k' client_ca_files: '' }",
        "grpc_tls.client_ca_files[0]"},
       {"dev_mode: true admin_clients: ''", "admin_clients[0]"},
+      {"dev_mode: true es2_https_listen: 'nowhere'", "es2_https_listen"},
+      {"dev_mode: true operators { client_ca_files: 'ca' }",
+       "operators[0].id"},
+      {"dev_mode: true operators { id: 'op1' }",
+       "operators[0].client_ca_files"},
+      {"dev_mode: true operators { id: 'op1' client_ca_files: 'ca' } "
+       "operators { id: 'op1' client_ca_files: 'ca' }",
+       "operators[1].id"},
+      {"dev_mode: true operators { id: 'op1' client_ca_files: 'ca' "
+       "callback { url: 'http://op1.example' } }",
+       "operators[0].callback.url"},
+      {"dev_mode: true operators { id: 'op1' client_ca_files: 'ca' "
+       "callback { url: 'https://op1.example' } }",
+       "operators[0].callback.trust_anchor_files"},
+      {"dev_mode: true operators { id: 'op1' client_ca_files: 'ca' "
+       "callback { url: 'grpc://op1.example:1' trust_anchor_files: 't' } }",
+       "operators[0].callback"},
       {"identities { name: 'a' ci_cert_file: 'c' dpauth_cert_file: 'a' "
        "dppb_cert_file: 'b' dpauth_key: 'k' dppb_key: 'l' }",
        "grpc_tls"},
