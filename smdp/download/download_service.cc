@@ -443,7 +443,9 @@ absl::Status DownloadService::DoInitiate(
   session.set_expires_at_ms(ToMs(now + options_.session_ttl));
   // The CI the eUICC's chain must end at (empty: any trusted CI).
   if (same_ci) session.set_extra(chosen->ci_key_id);
-  RETURN_IF_ERROR(store_.PutSession(session));
+  // Not synced: nothing depends on it yet; after a crash the LPA starts
+  // again with "unknown transactionId". It is still visible to every reader.
+  RETURN_IF_ERROR(store_.PutSession(session, /*durable=*/false));
 
   response.set_transaction_id(ToHex(transaction_id));
   response.set_server_signed1(part.der);
@@ -1056,7 +1058,9 @@ absl::Status DownloadService::DoNotification(
   // one-time key agreement is of no more use (the order is over).
   if (s.ok() && !session.extra().empty()) {
     session.clear_extra();
-    RETURN_IF_ERROR(store_.PutSession(session));
+    // Not synced: losing it only keeps a sealed, useless secret until the
+    // session expires.
+    RETURN_IF_ERROR(store_.PutSession(session, /*durable=*/false));
   }
   return absl::OkStatus();
 }

@@ -17,7 +17,8 @@
 //
 // State: sessions live in the ProfileStore (SessionRecord by
 // transactionId), written at every step, so any node sharing the store can
-// serve the next step. Profile state changes are compare-and-set
+// serve the next step (synced, except the InitiateAuthentication one: a
+// crash then only makes the LPA start again). Profile state changes are compare-and-set
 // transitions of the store with their audit entry and operator callback
 // (HandleDownloadProgressInfo notification point) in the same commit:
 //   AuthenticateClient      RELEASED (or DOWNLOADED, for a retry) -> RELEASED,
