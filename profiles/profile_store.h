@@ -91,6 +91,10 @@ struct TransitionRequest {
   // created_at, and when empty/zero iccid, operator_id (the profile's) and
   // next_attempt_at (now).
   std::optional<store::OutboxEntry> notify;
+  // A download session to create or replace in the same commit, as
+  // PutSession does (so a profile is never held by a session that a crash
+  // lost, and the change costs one synced write instead of two).
+  std::optional<store::SessionRecord> session;
   bool durable = true;
 };
 

@@ -804,6 +804,15 @@ absl::StatusOr<store::ProfileRecord> RocksDbProfileStore::ApplyTransition(
     MoveContent(copy, content);
     wb.Put(cf_->content, iccid, content.SerializeAsString());
   }
+  // The download session of the change, in the same commit.
+  std::optional<internal::LockTable::Held> session_held;
+  if (request.session) {
+    const std::string& id = request.session->transaction_id();
+    RETURN_IF_ERROR(ValidateTransactionId(id));
+    ASSIGN_OR_RETURN(session_held, session_locks_->Lock({absl::string_view(id)},
+                                                        options_.lock_timeout));
+    RETURN_IF_ERROR(AddSessionPut(*request.session, wb));
+  }
   RETURN_IF_ERROR(Write(wb, request.durable, "write transition"));
   return next;
 }
@@ -1189,6 +1198,13 @@ absl::Status RocksDbProfileStore::PutSession(
       internal::LockTable::Held held,
       session_locks_->Lock({absl::string_view(id)}, options_.lock_timeout));
   rocksdb::WriteBatch wb;
+  RETURN_IF_ERROR(AddSessionPut(session, wb));
+  return Write(wb, durable, "write session");
+}
+
+absl::Status RocksDbProfileStore::AddSessionPut(
+    const store::SessionRecord& session, rocksdb::WriteBatch& wb) {
+  const std::string& id = session.transaction_id();
   std::string old_value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_->sessions,
                                ik::SessionKey(id), &old_value);
@@ -1206,7 +1222,7 @@ absl::Status RocksDbProfileStore::PutSession(
            "");
   }
   wb.Put(cf_->sessions, ik::SessionKey(id), session.SerializeAsString());
-  return Write(wb, durable, "write session");
+  return absl::OkStatus();
 }
 
 absl::StatusOr<store::SessionRecord> RocksDbProfileStore::GetSession(
@@ -1826,7 +1842,8 @@ absl::StatusOr<StoreCheckReport> RocksDbProfileStore::Verify() {
           }
           if (!ok) problem("stale outbox due entry");
         } else if (key[0] == ik::kOutboxByIccidTag && key.size() > 9) {
-          std::optional<uint64_t> id = ik::DecodeU64(key.substr(key.size() - 8));
+          std::optional<uint64_t> id =
+              ik::DecodeU64(key.substr(key.size() - 8));
           std::string value2;
           rocksdb::Status st =
               db_->Get(ro, cf_->outbox, ik::OutboxKey(*id), &value2);

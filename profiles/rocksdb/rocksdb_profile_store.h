@@ -233,6 +233,10 @@ class RocksDbProfileStore : public ProfileStore {
   // Serialises LeaseOutbox, AckOutbox and RetryOutbox.
   absl::Mutex outbox_mu_;
 
+  // Adds to `wb` the writes of PutSession(session) (the caller holds the
+  // session's lock).
+  absl::Status AddSessionPut(const store::SessionRecord& session,
+                             rocksdb::WriteBatch& wb);
   // The id of the first (oldest) outbox entry of `iccid`, if any.
   absl::StatusOr<std::optional<uint64_t>> FirstOutboxIdOf(
       absl::string_view iccid);

@@ -665,6 +665,45 @@ TEST_F(RocksDbProfileStoreTest, OutboxEntryIsQueuedWithTheChange) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST_F(RocksDbProfileStoreTest, TransitionWritesItsSessionInTheSameCommit) {
+  ASSERT_OK(ImportBatch(*store_, "b1", kOp, kType, 0, 1));
+  store::SessionRecord session;
+  session.set_transaction_id(std::string("\x10\x20", 2));
+  session.set_stage(store::SessionRecord::AUTHENTICATED);
+  session.set_iccid(TestIccid(0));
+  session.set_expires_at_ms(absl::ToUnixMillis(kStart + absl::Minutes(5)));
+  TransitionRequest t;
+  t.iccid = TestIccid(0);
+  t.from = {store::AVAILABLE};
+  t.to = store::ALLOCATED;
+  t.audit.set_action("test");
+  t.session = session;
+  // A refused change writes no session either.
+  t.mutate = [](store::ProfileRecord&) {
+    return absl::FailedPreconditionError("no");
+  };
+  EXPECT_THAT(store_->Transition(t),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(store_->GetSession(session.transaction_id(), kStart),
+              StatusIs(absl::StatusCode::kNotFound));
+  t.mutate = nullptr;
+  ASSERT_OK(store_->Transition(t).status());
+  ASSERT_OK_AND_ASSIGN(store::SessionRecord got,
+                       store_->GetSession(session.transaction_id(), kStart));
+  EXPECT_EQ(got.iccid(), TestIccid(0));
+  // Replacing it moves its expiry entry.
+  session.set_expires_at_ms(absl::ToUnixMillis(kStart + absl::Hours(1)));
+  t.from = {store::ALLOCATED};
+  t.session = session;
+  ASSERT_OK(store_->Transition(t).status());
+  ASSERT_OK_AND_ASSIGN(auto expired, store_->DeleteExpiredSessions(
+                                         kStart + absl::Minutes(10), 10));
+  EXPECT_THAT(expired, IsEmpty());
+  t.session->set_transaction_id("");
+  EXPECT_THAT(store_->Transition(t),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST_F(RocksDbProfileStoreTest, OutboxKeepsTheOrderOfOneProfile) {
   ASSERT_OK(ImportBatch(*store_, "b1", kOp, kType, 0, 2));
   const std::string a = TestIccid(0);
@@ -699,8 +738,8 @@ TEST_F(RocksDbProfileStoreTest, OutboxKeepsTheOrderOfOneProfile) {
   ASSERT_OK(store_->AckOutbox(first_a));
   uint64_t last = first_a;
   for (int i = 0; i < 2; ++i) {
-    ASSERT_OK_AND_ASSIGN(leased, store_->LeaseOutbox(now + absl::Minutes(6),
-                                                     10, absl::Seconds(30)));
+    ASSERT_OK_AND_ASSIGN(leased, store_->LeaseOutbox(now + absl::Minutes(6), 10,
+                                                     absl::Seconds(30)));
     ASSERT_THAT(leased, SizeIs(1));
     EXPECT_EQ(leased[0].iccid(), a);
     EXPECT_GT(leased[0].id(), last);

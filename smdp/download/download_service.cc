@@ -678,9 +678,37 @@ absl::Status DownloadService::DoAuthenticate(
                                       : ", no kept one-time key");
   }
 
-  // Hold the profile for this session: count the attempt, bind the EID.
+  // smdpSigned2 and the session's next stage, committed with the hold.
   const bool cc_required = !record.order().confirmation_code_hash().empty();
+  rsp::SmdpSigned2 signed2;
+  signed2.transaction_id = tid;
+  signed2.cc_required_flag = cc_required;
+  if (offer.has_value()) signed2.bpp_euicc_otpk = offer->euicc_otpk();
+  auto part2 = rsp::SignedPart<rsp::SmdpSigned2>::Make(std::move(signed2));
+  ASSIGN_OR_RETURN(std::string signature2,
+                   identity->identity.dppb_key->Sign(
+                       SmdpSignature2Input(part2.der, ok.euicc_signature1)));
+  session.set_stage(SessionRecord::AUTHENTICATED);
+  session.set_eid(euicc.eid);
+  session.set_iccid(record.iccid());
+  session.set_euicc_certificate(ok.euicc_certificate);
+  session.set_eum_certificate(ok.eum_certificate);
+  session.set_smdp_signature2(signature2);
+  session.set_cc_required(cc_required);
+  session.set_expires_at_ms(ToMs(now + options_.session_ttl));
+  // From here on extra is the download state (the CI key id was needed only
+  // for the checks above).
+  DownloadSessionState state;
+  if (offer.has_value()) {
+    *state.mutable_binding() = *std::move(offer);
+    state.set_retry_of_transaction_id(previous_tid);
+  }
+  SetState(session, state);
+
+  // Hold the profile for this session: count the attempt, bind the EID; the
+  // session is written in the same commit.
   profiles::TransitionRequest hold;
+  hold.session = session;
   hold.iccid = record.iccid();
   hold.from = {store::RELEASED, store::DOWNLOADED};
   hold.to = store::RELEASED;
@@ -704,32 +732,6 @@ absl::Status DownloadService::DoAuthenticate(
   if (!held.ok()) return held.status();
 
   ASSIGN_OR_RETURN(rsp::StoreMetadataRequest metadata, MetadataOf(*held));
-  rsp::SmdpSigned2 signed2;
-  signed2.transaction_id = tid;
-  signed2.cc_required_flag = cc_required;
-  if (offer.has_value()) signed2.bpp_euicc_otpk = offer->euicc_otpk();
-  auto part2 = rsp::SignedPart<rsp::SmdpSigned2>::Make(std::move(signed2));
-  ASSIGN_OR_RETURN(std::string signature2,
-                   identity->identity.dppb_key->Sign(
-                       SmdpSignature2Input(part2.der, ok.euicc_signature1)));
-
-  session.set_stage(SessionRecord::AUTHENTICATED);
-  session.set_eid(eid);
-  session.set_iccid(held->iccid());
-  session.set_euicc_certificate(ok.euicc_certificate);
-  session.set_eum_certificate(ok.eum_certificate);
-  session.set_smdp_signature2(signature2);
-  session.set_cc_required(cc_required);
-  session.set_expires_at_ms(ToMs(now + options_.session_ttl));
-  // From here on extra is the download state (the CI key id was needed only
-  // for the check above).
-  DownloadSessionState state;
-  if (offer.has_value()) {
-    *state.mutable_binding() = *std::move(offer);
-    state.set_retry_of_transaction_id(previous_tid);
-  }
-  SetState(session, state);
-  RETURN_IF_ERROR(store_.PutSession(session));
 
   response.set_transaction_id(ToHex(tid));
   response.set_profile_metadata(metadata.Encode());
@@ -914,7 +916,24 @@ absl::Status DownloadService::DoGetBpp(
                     ")");
   }
 
+  DownloadSessionState sent;
+  if (bound->kept.has_value()) {
+    KeptBinding& b = *sent.mutable_binding();
+    b.set_euicc_otpk(signed2.euicc_otpk);
+    b.set_smdp_otpk(bound->kept->smdp_otpk);
+    b.set_sealed_shared_secret(bound->kept->sealed_shared_secret);
+    b.set_bound_transaction_id(kept != nullptr ? kept->bound_transaction_id()
+                                               : tid);
+  }
+  session.set_stage(SessionRecord::BPP_SENT);
+  session.set_euicc_otpk(signed2.euicc_otpk);
+  session.set_smdp_otpk(bound->smdp_otpk);
+  session.set_expires_at_ms(ToMs(now + options_.notification_ttl));
+  SetState(session, sent);
+
+  // The profile change and the session's new stage in one commit.
   profiles::TransitionRequest deliver;
+  deliver.session = session;
   deliver.iccid = iccid;
   deliver.from = {store::RELEASED, store::DOWNLOADED};
   deliver.to = store::DOWNLOADED;
@@ -935,22 +954,6 @@ absl::Status DownloadService::DoGetBpp(
     return Gsma(GsmaError::kBppUnavailable, delivered.status().message());
   }
   if (!delivered.ok()) return delivered.status();
-
-  DownloadSessionState sent;
-  if (bound->kept.has_value()) {
-    KeptBinding& b = *sent.mutable_binding();
-    b.set_euicc_otpk(signed2.euicc_otpk);
-    b.set_smdp_otpk(bound->kept->smdp_otpk);
-    b.set_sealed_shared_secret(bound->kept->sealed_shared_secret);
-    b.set_bound_transaction_id(kept != nullptr ? kept->bound_transaction_id()
-                                               : tid);
-  }
-  session.set_stage(SessionRecord::BPP_SENT);
-  session.set_euicc_otpk(signed2.euicc_otpk);
-  session.set_smdp_otpk(bound->smdp_otpk);
-  session.set_expires_at_ms(ToMs(now + options_.notification_ttl));
-  SetState(session, sent);
-  RETURN_IF_ERROR(store_.PutSession(session));
 
   response.set_transaction_id(ToHex(tid));
   response.set_bound_profile_package(std::move(bound->der));
