@@ -2,25 +2,11 @@
 
 #include <utility>
 
-#include "smdp/grpc/peer_identity.h"
+#include "smdp/grpc/calling_operator.h"
 #include "smdp/grpc/status_util.h"
 
 namespace smdp {
 namespace {
-
-// The operator of the call, or the gRPC status that refuses it.
-absl::StatusOr<const order::Operator*> Caller(
-    const grpc::ServerContext& context,
-    const order::OperatorRegistry& operators) {
-  absl::StatusOr<PeerCertificate> peer = GetPeerCertificate(context);
-  if (!peer.ok()) {
-    return absl::UnauthenticatedError(
-        "ES2+ needs a TLS client certificate of an operator");
-  }
-  absl::StatusOr<const order::Operator*> op = operators.Identify(peer->der);
-  if (!op.ok()) return absl::PermissionDeniedError(op.status().message());
-  return op;
-}
 
 template <typename Request, typename Response>
 grpc::Status Call(absl::StatusOr<Response> (order::OrderService::*method)(
@@ -29,7 +15,8 @@ grpc::Status Call(absl::StatusOr<Response> (order::OrderService::*method)(
                   const order::OperatorRegistry& operators,
                   const grpc::ServerContext& context, const Request& request,
                   Response* response) {
-  absl::StatusOr<const order::Operator*> op = Caller(context, operators);
+  absl::StatusOr<const order::Operator*> op =
+      CallingOperator(context, operators, "ES2+");
   if (!op.ok()) return ToGrpcStatus(op.status());
   absl::StatusOr<Response> answer = (orders.*method)(**op, request);
   if (!answer.ok()) return ToGrpcStatus(answer.status());

@@ -1,53 +1,20 @@
 #include "smdp/grpc/operator_query_service.h"
 
-#include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "smdp/grpc/peer_identity.h"
+#include "smdp/grpc/calling_operator.h"
 #include "smdp/grpc/status_util.h"
+#include "smdp/order/order_service.h"
 
 namespace smdp {
 namespace {
-
-// The operator of the call, or the status that refuses it: as ES2+ does
-// (smdp/grpc/es2plus_service.cc).
-absl::StatusOr<const order::Operator*> Caller(
-    const grpc::ServerContext& context,
-    const order::OperatorRegistry& operators) {
-  absl::StatusOr<PeerCertificate> peer = GetPeerCertificate(context);
-  if (!peer.ok()) {
-    return absl::UnauthenticatedError(
-        "OperatorQuery needs a TLS client certificate of an operator");
-  }
-  absl::StatusOr<const order::Operator*> op = operators.Identify(peer->der);
-  if (!op.ok()) return absl::PermissionDeniedError(op.status().message());
-  return op;
-}
-
-// The ICCID as the store keys it, as ES2+ reads it: 18-20 digits, a 20th
-// character 'F' (padding of a 19-digit ICCID) dropped.
-absl::StatusOr<std::string> ParseIccid(absl::string_view iccid) {
-  if (iccid.empty()) return absl::InvalidArgumentError("iccid is missing");
-  std::string digits(iccid);
-  if (digits.size() == 20 && (digits.back() == 'F' || digits.back() == 'f')) {
-    digits.pop_back();
-  }
-  const bool all_digits = std::all_of(digits.begin(), digits.end(), [](char c) {
-    return absl::ascii_isdigit(static_cast<unsigned char>(c));
-  });
-  if (digits.size() < 18 || digits.size() > 20 || !all_digits) {
-    return absl::InvalidArgumentError(
-        "iccid must be 18-20 digits (a 20th 'F' is padding)");
-  }
-  return digits;
-}
 
 std::string Rfc3339(int64_t unix_ms) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMillis(unix_ms),
@@ -62,8 +29,14 @@ absl::Status ReadProfileStatus(
     profiles::ProfileStore& store, const order::Operator& op,
     const operators::GetProfileStatusRequest& request,
     operators::GetProfileStatusResponse& response) {
-  absl::StatusOr<std::string> iccid = ParseIccid(request.iccid());
-  if (!iccid.ok()) return iccid.status();
+  if (request.iccid().empty()) {
+    return absl::InvalidArgumentError("iccid is missing");
+  }
+  std::optional<std::string> iccid = order::NormalizeIccid(request.iccid());
+  if (!iccid.has_value()) {
+    return absl::InvalidArgumentError(
+        "iccid must be 18-20 digits (a 20th 'F' is padding)");
+  }
   // The owner check is the store's: another operator's ICCID is NotFound,
   // answered with exactly the message of an unknown one.
   absl::StatusOr<store::ProfileRecord> record = store.GetProfile(*iccid, op.id);
@@ -103,7 +76,8 @@ grpc::Status OperatorQueryGrpcService::GetProfileStatus(
     grpc::ServerContext* context,
     const operators::GetProfileStatusRequest* request,
     operators::GetProfileStatusResponse* response) {
-  absl::StatusOr<const order::Operator*> op = Caller(*context, operators_);
+  absl::StatusOr<const order::Operator*> op =
+      CallingOperator(*context, operators_, "OperatorQuery");
   if (!op.ok()) return ToGrpcStatus(op.status());
   operators::GetProfileStatusResponse answer;
   if (absl::Status status = ReadProfileStatus(store_, **op, *request, answer);

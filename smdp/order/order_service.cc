@@ -64,21 +64,17 @@ bool AllDigits(absl::string_view s) {
   });
 }
 
-// The ICCID as the store keys it: 18-20 digits, a trailing 'F' (padding of a
-// 19-digit ICCID to 20 characters) dropped.
+// NormalizeIccid with the ES2+ answers for a missing or malformed ICCID.
 absl::StatusOr<std::string> ParseIccid(absl::string_view iccid) {
   if (iccid.empty()) {
     return Gsma(GsmaError::kMandatoryElementMissing, "iccid is missing");
   }
-  std::string digits(iccid);
-  if (digits.size() == 20 && (digits.back() == 'F' || digits.back() == 'f')) {
-    digits.pop_back();
-  }
-  if (digits.size() < 18 || digits.size() > 20 || !AllDigits(digits)) {
+  std::optional<std::string> digits = NormalizeIccid(iccid);
+  if (!digits.has_value()) {
     return Gsma(GsmaError::kMalformedRequest,
                 "iccid must be 18-20 digits (a 20th 'F' is padding)");
   }
-  return digits;
+  return *std::move(digits);
 }
 
 // An EID given by the operator: 32 digits with valid check digits.
@@ -164,6 +160,17 @@ absl::StatusOr<Response> Answer(absl::string_view function, const Operator& op,
 }
 
 }  // namespace
+
+std::optional<std::string> NormalizeIccid(absl::string_view iccid) {
+  std::string digits(iccid);
+  if (digits.size() == 20 && (digits.back() == 'F' || digits.back() == 'f')) {
+    digits.pop_back();
+  }
+  if (digits.size() < 18 || digits.size() > 20 || !AllDigits(digits)) {
+    return std::nullopt;
+  }
+  return digits;
+}
 
 bool IsValidMatchingId(absl::string_view matching_id) {
   return !matching_id.empty() && matching_id.size() <= kMaxMatchingId &&
@@ -533,12 +540,12 @@ absl::Status OrderService::DoReleaseProfile(
                       GsmaError::kProfileNotReleasable);
 }
 
-// ---- Expiry ------------------------------------------------------------------
+// ---- Expiry
+// ------------------------------------------------------------------
 
 absl::StatusOr<size_t> OrderService::ExpireOrders(size_t limit) {
-  static constexpr ProfileState kOrdered[] = {store::ALLOCATED, store::LINKED,
-                                              store::CONFIRMED,
-                                              store::RELEASED};
+  static constexpr ProfileState kOrdered[] = {
+      store::ALLOCATED, store::LINKED, store::CONFIRMED, store::RELEASED};
   absl::MutexLock lock(&sweep_mu_);
   const absl::Time now = Now();
   size_t examined = 0;

@@ -38,6 +38,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -125,6 +126,10 @@ class OrderService {
   size_t sweep_state_ ABSL_GUARDED_BY(sweep_mu_) = 0;
   std::string sweep_token_ ABSL_GUARDED_BY(sweep_mu_);
 };
+
+// The ICCID as the store keys it: 18-20 digits, a 20th character 'F'
+// (padding of a 19-digit ICCID) dropped; nullopt when `iccid` is not one.
+std::optional<std::string> NormalizeIccid(absl::string_view iccid);
 
 // True for a matchingId we accept from an operator: 1..64 characters of
 // A-Z, a-z, 0-9 and '-' (what an activation code can carry).

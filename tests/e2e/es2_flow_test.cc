@@ -14,13 +14,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "api/admin.grpc.pb.h"
 #include "api/es2plus.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
-#include "profiles/preparation/test_subscribers.h"
-#include "profiles/saip/template_builder.h"
 #include "smdp/config/config.h"
 #include "smdp/grpc/tls_credentials.h"
 #include "smdp/http/gsma_http_client.h"
@@ -29,6 +26,7 @@
 #include "smdp/pki/dev_pki.h"
 #include "smdp/pki/dev_tls.h"
 #include "smdp/server/server.h"
+#include "tests/e2e/smdpd_testing.h"
 #include "tests/euicc/lpa.h"
 #include "tests/euicc/software_euicc.h"
 #include "util/file_util.h"
@@ -40,7 +38,6 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-namespace ptest = ::smdp::profiles::preparation::testing;
 
 // The operator's callback endpoint.
 class Receiver {
@@ -93,43 +90,6 @@ struct World {
   std::vector<std::string> op2_iccids;
 };
 World* world = nullptr;
-
-absl::Status ImportFor(const std::string& op, const std::string& batch,
-                       size_t first, size_t count,
-                       std::vector<std::string>& iccids) {
-  ASSIGN_OR_RETURN(
-      auto channel,
-      CreateGrpcTlsChannel(world->server->grpc_address(),
-                           {.ca_file = world->tls.ca_cert,
-                            .certificate_chain_file = world->tls.admin.cert,
-                            .private_key_file = world->tls.admin.key}));
-  auto stub = admin::Admin::NewStub(channel);
-  grpc::ClientContext context;
-  auto stream = stub->ImportBatch(&context);
-  admin::ImportBatchRequest header;
-  header.mutable_header()->set_batch_id(batch);
-  header.mutable_header()->set_operator_id(op);
-  header.mutable_header()->set_profile_type("consumer");
-  ASSIGN_OR_RETURN(std::string upp, profiles::saip::BuildTemplate());
-  header.mutable_header()->set_template_upp(upp);
-  stream->Write(header);
-  std::string csv = ptest::TestCsvHeader();
-  for (size_t i = first; i < first + count; ++i) {
-    csv += ptest::TestCsvLine(i);
-    iccids.push_back(ptest::TestIccid(i));
-  }
-  admin::ImportBatchRequest chunk;
-  chunk.set_csv_chunk(csv);
-  stream->Write(chunk);
-  stream->WritesDone();
-  admin::ImportBatchProgress progress;
-  bool committed = false;
-  while (stream->Read(&progress)) committed = progress.committed();
-  grpc::Status s = stream->Finish();
-  if (!s.ok()) return absl::InternalError(s.error_message());
-  if (!committed) return absl::InternalError("import not committed");
-  return absl::OkStatus();
-}
 
 // The operator's callback receiver on `port` (0: any): client certificate
 // required.
@@ -198,8 +158,12 @@ absl::Status SetUpWorld() {
   world->config = config;
   ASSIGN_OR_RETURN(world->server, SmdpServer::Start(config));
 
-  RETURN_IF_ERROR(ImportFor("op1", "b-op1", 0, 12, world->op1_iccids));
-  RETURN_IF_ERROR(ImportFor("op2", "b-op2", 500, 3, world->op2_iccids));
+  ASSIGN_OR_RETURN(world->op1_iccids,
+                   e2e::ImportTestProfiles(world->server->grpc_address(),
+                                           world->tls, "op1", "b-op1", 0, 12));
+  ASSIGN_OR_RETURN(world->op2_iccids,
+                   e2e::ImportTestProfiles(world->server->grpc_address(),
+                                           world->tls, "op2", "b-op2", 500, 3));
   return absl::OkStatus();
 }
 

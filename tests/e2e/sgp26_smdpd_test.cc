@@ -15,17 +15,15 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "api/admin.grpc.pb.h"
 #include "api/es2plus.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "hsm/crypto_provider.h"
-#include "profiles/preparation/test_subscribers.h"
-#include "profiles/saip/template_builder.h"
 #include "smdp/config/config.h"
 #include "smdp/grpc/tls_credentials.h"
 #include "smdp/pki/dev_tls.h"
 #include "smdp/server/dev_environment.h"
 #include "smdp/server/server.h"
+#include "tests/e2e/smdpd_testing.h"
 #include "tests/euicc/euicc_testing.h"
 #include "tests/euicc/lpa.h"
 #include "tests/euicc/software_euicc.h"
@@ -35,7 +33,6 @@
 namespace smdp {
 namespace {
 
-namespace ptest = ::smdp::profiles::preparation::testing;
 using ::smdp::euicc::testing::kSgp26SmdpAddress;
 using ::smdp::euicc::testing::kSgp26SmdpOid;
 using ::smdp::euicc::testing::LoadSgp26Euicc;
@@ -92,38 +89,6 @@ absl::Status ImportSgp26Identities(config::ServerConfig& config) {
   return absl::OkStatus();
 }
 
-absl::Status ImportProfiles(size_t first, size_t count) {
-  ASSIGN_OR_RETURN(
-      auto channel,
-      CreateGrpcTlsChannel(world->server->grpc_address(),
-                           {.ca_file = world->tls.ca_cert,
-                            .certificate_chain_file = world->tls.admin.cert,
-                            .private_key_file = world->tls.admin.key}));
-  auto stub = admin::Admin::NewStub(channel);
-  grpc::ClientContext context;
-  auto stream = stub->ImportBatch(&context);
-  admin::ImportBatchRequest header;
-  header.mutable_header()->set_batch_id("b-sgp26");
-  header.mutable_header()->set_operator_id("op1");
-  header.mutable_header()->set_profile_type("consumer");
-  ASSIGN_OR_RETURN(std::string upp, profiles::saip::BuildTemplate());
-  header.mutable_header()->set_template_upp(upp);
-  stream->Write(header);
-  std::string csv = ptest::TestCsvHeader();
-  for (size_t i = first; i < first + count; ++i) csv += ptest::TestCsvLine(i);
-  admin::ImportBatchRequest chunk;
-  chunk.set_csv_chunk(csv);
-  stream->Write(chunk);
-  stream->WritesDone();
-  admin::ImportBatchProgress progress;
-  bool committed = false;
-  while (stream->Read(&progress)) committed = progress.committed();
-  grpc::Status s = stream->Finish();
-  if (!s.ok()) return absl::InternalError(s.error_message());
-  if (!committed) return absl::InternalError("import not committed");
-  return absl::OkStatus();
-}
-
 absl::Status SetUpWorld(const std::string& sgp26_dir) {
   world = new World();
   world->sgp26_dir = sgp26_dir;
@@ -152,7 +117,9 @@ absl::Status SetUpWorld(const std::string& sgp26_dir) {
   RETURN_IF_ERROR(ImportSgp26Identities(config));
   RETURN_IF_ERROR(ValidateConfig(config));
   ASSIGN_OR_RETURN(world->server, SmdpServer::Start(config));
-  return ImportProfiles(0, 4);
+  return e2e::ImportTestProfiles(world->server->grpc_address(), world->tls,
+                                 "op1", "b-sgp26", 0, 4)
+      .status();
 }
 
 class Sgp26SmdpdTest : public ::testing::TestWithParam<hsm::Curve> {
