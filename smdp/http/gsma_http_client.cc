@@ -205,15 +205,20 @@ class GsmaHttpClient::Impl {
     stream_ = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(io_, ctx_);
     buffer_.clear();
     SSL* ssl_handle = stream_->native_handle();
+    const std::string& name =
+        options_.server_name.empty() ? url.host : options_.server_name;
     ErrorCode ip_ec;
-    asio::ip::make_address(url.host, ip_ec);
+    asio::ip::make_address(name, ip_ec);
     if (ip_ec) {
       // A DNS name: SNI and name check.
-      SSL_set_tlsext_host_name(ssl_handle, url.host.c_str());
-      SSL_set1_host(ssl_handle, url.host.c_str());
+      SSL_set_tlsext_host_name(ssl_handle, name.c_str());
+      SSL_set1_host(ssl_handle, name.c_str());
     } else {
-      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_handle),
-                                    url.host.c_str());
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_handle), name.c_str());
+    }
+    if (options_.verify_time.has_value()) {
+      X509_VERIFY_PARAM_set_time(SSL_get0_param(ssl_handle),
+                                 absl::ToTimeT(*options_.verify_time));
     }
     auto& tcp_stream = beast::get_lowest_layer(*stream_);
     tcp_stream.expires_after(

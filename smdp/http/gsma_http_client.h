@@ -35,6 +35,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,13 @@ struct GsmaHttpClientOptions {
   // and its PEM private key. Both or neither.
   std::vector<std::string> client_certificate_chain_files;
   std::string client_private_key_file;
+  // The name the server's certificate must carry (and the SNI sent), when
+  // it is not the URL's host: e.g. an SM-DP+ reached at 127.0.0.1 whose
+  // CERT.DP.TLS names "testsmdpplus1.example.com". Empty: the URL's host.
+  std::string server_name;
+  // Checks the server's certificates at this time instead of now (tests
+  // with fixed, possibly expired, certificates such as SGP.26's).
+  std::optional<absl::Time> verify_time;
   // Sent as X-Admin-Protocol. Default "gsma/rsp/v2.2.0".
   std::string admin_protocol = "gsma/rsp/v2.2.0";
   // Sent as User-Agent. Default "gsma-rsp-lpad" (what lpac sends).

@@ -166,6 +166,32 @@ TEST_F(ClientTest, WrongServerNameIsRefused) {
   EXPECT_THAT(res.status().message(), HasSubstr("server certificate"));
 }
 
+TEST_F(ClientTest, ServerNameOverridesTheUrlHost) {
+  StartServer();
+  GsmaHttpClientOptions options = ClientOptions();
+  // Reached at 127.0.0.1, checked as "localhost" (a SAN of the test cert).
+  options.server_name = "localhost";
+  auto res = MakeClient(options)->Post(Url("127.0.0.1"), "{}");
+  ASSERT_TRUE(res.ok()) << res.status();
+  EXPECT_EQ(res->status, 200);
+  options.server_name = "smdp.example.com";  // not in the certificate
+  res = MakeClient(options)->Post(Url("127.0.0.1"), "{}");
+  EXPECT_EQ(res.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(res.status().message(), HasSubstr("server certificate"));
+}
+
+TEST_F(ClientTest, VerifyTimeChecksValidityThen) {
+  StartServer();
+  GsmaHttpClientOptions options = ClientOptions();
+  options.verify_time = absl::Now() + absl::Hours(24 * 365 * 200);
+  auto res = MakeClient(options)->Post(Url(), "{}");
+  EXPECT_EQ(res.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(res.status().message(), HasSubstr("expired"));
+  options.verify_time = absl::Now();
+  res = MakeClient(options)->Post(Url(), "{}");
+  EXPECT_TRUE(res.ok()) << res.status();
+}
+
 TEST_F(ClientTest, TimeoutIsDeadlineExceeded) {
   absl::Notification release;
   StartServer(nullptr, [&release](const HttpCall&) {

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "api/es2plus.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "hsm/crypto_provider.h"
@@ -27,6 +29,7 @@
 #include "tests/euicc/euicc_testing.h"
 #include "tests/euicc/lpa.h"
 #include "tests/euicc/software_euicc.h"
+#include "util/file_util.h"
 #include "util/status_macros.h"
 #include "util/status_matchers.h"
 
@@ -54,8 +57,9 @@ std::string IdentityName(hsm::Curve curve) {
   return curve == hsm::Curve::kNistP256 ? "nist" : "brp";
 }
 
-// Puts the SGP.26 DPauth and DPpb keys of both curves into the server's
-// token, and names them (and the SGP.26 certificates) in `config`.
+// Puts the SGP.26 DPauth and DPpb keys of both curves (and the NIST DPtls
+// key) into the server's token, and names them (and the SGP.26
+// certificates) in `config`.
 absl::Status ImportSgp26Identities(config::ServerConfig& config) {
   RETURN_IF_ERROR(PrepareDevHsm(config));
   ASSIGN_OR_RETURN(std::unique_ptr<hsm::CryptoProvider> provider,
@@ -84,6 +88,19 @@ absl::Status ImportSgp26Identities(config::ServerConfig& config) {
         absl::StrCat(dir, "/DPpb/CERT_S_SM_DPpb_ECDSA_", c, ".der"));
     id.set_dpauth_key(dpauth_label);
     id.set_dppb_key(dppb_label);
+    if (curve == hsm::Curve::kNistP256) {
+      // CERT.DP.TLS (variant O) for the ES9+ HTTPS listener, its key in the
+      // token too.
+      ASSIGN_OR_RETURN(
+          std::string tls_key,
+          ReadFile(absl::StrCat(dir, "/DPtls/SK_S_SM_DP_TLS_", c, ".pem")));
+      const std::string dptls_label = absl::StrCat("sgp26-dptls-", name);
+      RETURN_IF_ERROR(
+          provider->ImportSigningKey(dptls_label, tls_key).status());
+      id.set_dptls_cert_file(
+          absl::StrCat(dir, "/DPtls/CERT_S_SM_DP_VARO_TLS_", c, ".der"));
+      id.set_dptls_key(dptls_label);
+    }
   }
   // `provider` is destroyed here; SoftHSM stays loaded for the server.
   return absl::OkStatus();
@@ -105,8 +122,9 @@ absl::Status SetUpWorld(const std::string& sgp26_dir) {
   config.set_smdp_address(address);
   config.set_smdp_oid(std::string(kSgp26SmdpOid));
   config.set_grpc_listen("127.0.0.1:0");
-  // No DPtls key in the token: ES9+ and ES2+ over gRPC only.
-  config.set_es9_https_listen("off");
+  // ES9+ over HTTPS with the SGP.26 CERT.DP.TLS (NIST), and over gRPC.
+  config.set_es9_https_listen("127.0.0.1:0");
+  config.set_tls_identity("nist");
   config.set_es2_https_listen("off");
   config.set_dev_mode(true);
   config::Operator& op = *config.add_operators();
@@ -122,7 +140,12 @@ absl::Status SetUpWorld(const std::string& sgp26_dir) {
       .status();
 }
 
-class Sgp26SmdpdTest : public ::testing::TestWithParam<hsm::Curve> {
+struct Case {
+  hsm::Curve curve;
+  bool https;
+};
+
+class Sgp26SmdpdTest : public ::testing::TestWithParam<Case> {
  protected:
   static void SetUpTestSuite() {
     const std::string dir = Sgp26Dir();
@@ -137,7 +160,7 @@ class Sgp26SmdpdTest : public ::testing::TestWithParam<hsm::Curve> {
 };
 
 TEST_P(Sgp26SmdpdTest, OrderConfirmAndDownloadWithTheSgp26Euicc) {
-  const hsm::Curve curve = GetParam();
+  const hsm::Curve curve = GetParam().curve;
   // The server runs the two SGP.26 identities.
   std::vector<std::string> names;
   for (const SmdpIdentity& id : world->server->identities()) {
@@ -154,8 +177,8 @@ TEST_P(Sgp26SmdpdTest, OrderConfirmAndDownloadWithTheSgp26Euicc) {
   auto es2 = es2plus::Es2Plus::NewStub(channel);
   es2plus::DownloadOrderRequest order;
   order.mutable_header()->set_function_requester_identifier("op1-crm");
-  order.mutable_header()->set_function_call_identifier(
-      absl::StrCat("order-", IdentityName(curve)));
+  order.mutable_header()->set_function_call_identifier(absl::StrCat(
+      "order-", IdentityName(curve), GetParam().https ? "-https" : "-grpc"));
   order.set_profile_type("consumer");
   es2plus::DownloadOrderResponse ordered;
   {
@@ -187,11 +210,25 @@ TEST_P(Sgp26SmdpdTest, OrderConfirmAndDownloadWithTheSgp26Euicc) {
                        LoadSgp26Euicc(world->sgp26_dir, curve));
   ASSERT_OK_AND_ASSIGN(auto euicc,
                        euicc::SoftwareEuicc::Create(creds.ToConfig()));
-  ASSERT_OK_AND_ASSIGN(
-      auto client,
-      euicc::CreateEs9Client({.smdp = world->server->grpc_address(),
-                              .transport = euicc::Es9Transport::kGrpc,
-                              .ca_file = world->tls.ca_cert}));
+  euicc::Es9ClientOptions es9;
+  if (GetParam().https) {
+    // As an LPA reaches testsmdpplus1.example.com: CERT.DP.TLS chains to
+    // the SGP.26 CI. Checked at a time inside its validity (2026-07-21 to
+    // 2027-02-06), so the test does not expire with it.
+    es9.smdp = world->server->es9_https_address();
+    es9.transport = euicc::Es9Transport::kHttps;
+    es9.ca_file = absl::StrCat(world->sgp26_dir,
+                               "/CertificateIssuer/CERT_CI_ECDSA_NIST.pem");
+    es9.tls_server_name = std::string(kSgp26SmdpAddress);
+    es9.tls_verify_time =
+        absl::FromCivil(absl::CivilDay(2026, 12, 1), absl::UTCTimeZone());
+    es9.strict = true;
+  } else {
+    es9.smdp = world->server->grpc_address();
+    es9.transport = euicc::Es9Transport::kGrpc;
+    es9.ca_file = world->tls.ca_cert;
+  }
+  ASSERT_OK_AND_ASSIGN(auto client, euicc::CreateEs9Client(es9));
   ASSERT_OK_AND_ASSIGN(
       euicc::DownloadResult result,
       euicc::DownloadProfile(*euicc, *client,
@@ -202,14 +239,17 @@ TEST_P(Sgp26SmdpdTest, OrderConfirmAndDownloadWithTheSgp26Euicc) {
   EXPECT_FALSE(result.profile.empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Curves, Sgp26SmdpdTest,
-                         ::testing::Values(hsm::Curve::kNistP256,
-                                           hsm::Curve::kBrainpoolP256r1),
-                         [](const ::testing::TestParamInfo<hsm::Curve>& info) {
-                           return info.param == hsm::Curve::kNistP256
-                                      ? "Nist"
-                                      : "Brainpool";
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    CurvesAndTransports, Sgp26SmdpdTest,
+    ::testing::Values(Case{hsm::Curve::kNistP256, false},
+                      Case{hsm::Curve::kBrainpoolP256r1, false},
+                      Case{hsm::Curve::kNistP256, true},
+                      Case{hsm::Curve::kBrainpoolP256r1, true}),
+    [](const ::testing::TestParamInfo<Case>& info) {
+      return absl::StrCat(
+          info.param.curve == hsm::Curve::kNistP256 ? "Nist" : "Brainpool",
+          info.param.https ? "Https" : "Grpc");
+    });
 
 }  // namespace
 }  // namespace smdp

@@ -249,6 +249,8 @@ absl::StatusOr<std::unique_ptr<Es9Client>> CreateEs9Client(
   }
   http_options.client_private_key_file = options.client_key_file;
   http_options.request_timeout = options.call_timeout;
+  http_options.server_name = options.tls_server_name;
+  http_options.verify_time = options.tls_verify_time;
   ASSIGN_OR_RETURN(std::unique_ptr<http::GsmaHttpClient> client,
                    http::GsmaHttpClient::Create(http_options));
   return std::unique_ptr<Es9Client>(std::make_unique<HttpsEs9Client>(

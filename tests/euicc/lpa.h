@@ -95,6 +95,12 @@ struct Es9ClientOptions {
   // Longest a call may take (the gRPC deadline; over HTTPS, writing the
   // request and reading the answer) before it is a failure.
   absl::Duration call_timeout = absl::Seconds(60);
+  // HTTPS only: the name CERT.DP.TLS must carry when `smdp` is an address
+  // (e.g. "testsmdpplus1.example.com" at 127.0.0.1); empty: smdp's host.
+  std::string tls_server_name;
+  // HTTPS only: check CERT.DP.TLS at this time instead of now (tests with
+  // the SGP.26 certificates, which expire).
+  std::optional<absl::Time> tls_verify_time;
 };
 
 // A client for `options` (files are loaded now: InvalidArgument or NotFound
