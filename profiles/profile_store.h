@@ -133,7 +133,15 @@ class ProfileStore {
       absl::string_view iccid,
       std::optional<absl::string_view> operator_id = std::nullopt) = 0;
 
-  // The profile whose order has this matchingId. NotFound otherwise.
+  // The same without the content fields (protected_segments, sealed_ppk,
+  // sealed_profile: 10-500 KB): what a check of state, order or owner needs,
+  // at a fraction of the cost.
+  [[nodiscard]] virtual absl::StatusOr<store::ProfileRecord> GetProfileHead(
+      absl::string_view iccid,
+      std::optional<absl::string_view> operator_id = std::nullopt) = 0;
+
+  // The profile whose order has this matchingId, without the content fields
+  // (as GetProfileHead). NotFound otherwise.
   [[nodiscard]] virtual absl::StatusOr<store::ProfileRecord>
   GetProfileByMatchingId(absl::string_view matching_id) = 0;
 

@@ -485,10 +485,21 @@ RocksDbProfileStore::ReadProfile(absl::string_view iccid, bool content,
 
 absl::StatusOr<store::ProfileRecord> RocksDbProfileStore::GetProfile(
     absl::string_view iccid, std::optional<absl::string_view> operator_id) {
+  return GetOwnedProfile(iccid, operator_id, /*content=*/true);
+}
+
+absl::StatusOr<store::ProfileRecord> RocksDbProfileStore::GetProfileHead(
+    absl::string_view iccid, std::optional<absl::string_view> operator_id) {
+  return GetOwnedProfile(iccid, operator_id, /*content=*/false);
+}
+
+absl::StatusOr<store::ProfileRecord> RocksDbProfileStore::GetOwnedProfile(
+    absl::string_view iccid, std::optional<absl::string_view> operator_id,
+    bool content) {
   RETURN_IF_ERROR(ValidateIccid(iccid));
   rocksdb::ManagedSnapshot snapshot(db_.get());
   ASSIGN_OR_RETURN(std::optional<store::ProfileRecord> record,
-                   ReadProfile(iccid, /*content=*/true, snapshot.snapshot()));
+                   ReadProfile(iccid, content, snapshot.snapshot()));
   if (!record || (operator_id && record->operator_id() != *operator_id)) {
     return absl::NotFoundError(absl::StrCat("no profile with ICCID ", iccid));
   }
@@ -508,7 +519,7 @@ RocksDbProfileStore::GetProfileByMatchingId(absl::string_view matching_id) {
   if (!s.IsNotFound()) {
     RETURN_IF_ERROR(FromRocks(s, "read matchingId index", options_.path));
     ASSIGN_OR_RETURN(std::optional<store::ProfileRecord> record,
-                     ReadProfile(iccid, /*content=*/true, ro.snapshot));
+                     ReadProfile(iccid, /*content=*/false, ro.snapshot));
     if (record && record->order().matching_id() == matching_id) {
       return *std::move(record);
     }

@@ -142,6 +142,9 @@ class RocksDbProfileStore : public ProfileStore {
   [[nodiscard]] absl::StatusOr<store::ProfileRecord> GetProfile(
       absl::string_view iccid,
       std::optional<absl::string_view> operator_id = std::nullopt) override;
+  [[nodiscard]] absl::StatusOr<store::ProfileRecord> GetProfileHead(
+      absl::string_view iccid,
+      std::optional<absl::string_view> operator_id = std::nullopt) override;
   [[nodiscard]] absl::StatusOr<store::ProfileRecord> GetProfileByMatchingId(
       absl::string_view matching_id) override;
   [[nodiscard]] absl::StatusOr<std::vector<store::ProfileRecord>>
@@ -237,6 +240,10 @@ class RocksDbProfileStore : public ProfileStore {
   // session's lock).
   absl::Status AddSessionPut(const store::SessionRecord& session,
                              rocksdb::WriteBatch& wb);
+  // GetProfile / GetProfileHead: with or without the content fields.
+  absl::StatusOr<store::ProfileRecord> GetOwnedProfile(
+      absl::string_view iccid, std::optional<absl::string_view> operator_id,
+      bool content);
   // The id of the first (oldest) outbox entry of `iccid`, if any.
   absl::StatusOr<std::optional<uint64_t>> FirstOutboxIdOf(
       absl::string_view iccid);

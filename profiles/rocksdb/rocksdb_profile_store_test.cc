@@ -347,6 +347,7 @@ TEST_F(RocksDbProfileStoreTest, MatchingIdIsUniqueAcrossProfiles) {
   EXPECT_EQ(after.SerializeAsString(), before.SerializeAsString());
   ASSERT_OK_AND_ASSIGN(auto by_mid, store_->GetProfileByMatchingId("MID-1"));
   EXPECT_EQ(by_mid.iccid(), a);
+  EXPECT_TRUE(by_mid.protected_segments().empty());  // the head only
 
   // Changing a's matchingId frees the old one.
   ASSERT_OK(Move(a, {store::CONFIRMED}, store::CONFIRMED, set_mid("MID-2")));
@@ -454,6 +455,19 @@ TEST_F(RocksDbProfileStoreTest, ContentIsOptIn) {
   const std::string iccid = TestIccid(0);
   ASSERT_OK_AND_ASSIGN(auto full, store_->GetProfile(iccid));
   ASSERT_EQ(full.protected_segments().size(), 5000u);
+  // GetProfileHead: the same record without the content fields.
+  ASSERT_OK_AND_ASSIGN(auto read_head, store_->GetProfileHead(iccid, kOp));
+  EXPECT_TRUE(read_head.protected_segments().empty());
+  EXPECT_FALSE(read_head.has_sealed_ppk());
+  store::ProfileRecord full_head = full;
+  full_head.clear_protected_segments();
+  full_head.clear_sealed_ppk();
+  full_head.clear_sealed_profile();
+  EXPECT_EQ(read_head.SerializeAsString(), full_head.SerializeAsString());
+  EXPECT_THAT(store_->GetProfileHead(iccid, "other-operator"),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->GetProfileHead(TestIccid(99)),
+              StatusIs(absl::StatusCode::kNotFound));
   TransitionRequest request;
   request.iccid = iccid;
   request.from = {store::AVAILABLE};

@@ -1029,7 +1029,8 @@ absl::Status DownloadService::DoNotification(
     result = absl::StrCat("error ", rsp::ToString(error->bpp_command_id), " ",
                           rsp::ToString(error->error_reason));
   }
-  ASSIGN_OR_RETURN(ProfileRecord record, store_.GetProfile(session.iccid()));
+  ASSIGN_OR_RETURN(ProfileRecord record,
+                   store_.GetProfileHead(session.iccid()));
   if (record.state() != store::DOWNLOADED ||
       record.session_transaction_id() != tid) {
     // A duplicate (the result is already recorded) or a result for a

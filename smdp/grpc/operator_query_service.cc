@@ -39,7 +39,8 @@ absl::Status ReadProfileStatus(
   }
   // The owner check is the store's: another operator's ICCID is NotFound,
   // answered with exactly the message of an unknown one.
-  absl::StatusOr<store::ProfileRecord> record = store.GetProfile(*iccid, op.id);
+  absl::StatusOr<store::ProfileRecord> record =
+      store.GetProfileHead(*iccid, op.id);
   if (absl::IsNotFound(record.status())) {
     return absl::NotFoundError(absl::StrCat("unknown ICCID ", *iccid));
   }

@@ -97,7 +97,7 @@ bool TypeAllowed(const Operator& op, absl::string_view type) {
 absl::StatusOr<ProfileRecord> GetOwnProfile(profiles::ProfileStore& store,
                                             const Operator& op,
                                             const std::string& iccid) {
-  absl::StatusOr<ProfileRecord> record = store.GetProfile(iccid, op.id);
+  absl::StatusOr<ProfileRecord> record = store.GetProfileHead(iccid, op.id);
   if (absl::IsNotFound(record.status())) {
     return Gsma(GsmaError::kIccidUnknown,
                 absl::StrCat("unknown ICCID ", iccid));

@@ -49,7 +49,7 @@ ProgressNotifier::BuildRequest(const store::OutboxEntry& entry) {
   if (request.eid().empty()) request.set_eid(entry.eid());
   request.set_iccid(entry.iccid());
   absl::StatusOr<store::ProfileRecord> profile =
-      store_.GetProfile(entry.iccid());
+      store_.GetProfileHead(entry.iccid());
   if (profile.ok()) {
     request.set_profile_type(profile->profile_type());
   } else if (!absl::IsNotFound(profile.status())) {
