@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -63,7 +64,7 @@ static_assert(pki::kDevAdminCommonName == kDevAdminClient);
 // plaintext (loopback only, checked by ValidateConfig) lets every caller in;
 // TLS uses grpc_tls, or in dev mode without it the dev TLS material.
 absl::Status GrpcCredentials(
-    const config::ServerConfig& config,
+    const config::ServerConfig& config, const pki::DevTls* dev,
     const std::vector<std::string>& operator_ca_files,
     std::shared_ptr<grpc::ServerCredentials>* credentials,
     AdminAccess* access) {
@@ -81,15 +82,10 @@ absl::Status GrpcCredentials(
     files.private_key_file = tls.private_key_file();
     files.client_ca_files.assign(tls.client_ca_files().begin(),
                                  tls.client_ca_files().end());
-  } else if (config.dev_mode()) {
-    pki::DevTlsOptions options;
-    options.dir = pki::DevTlsDir(config.data_dir());
-    options.smdp_address = config.smdp_address();
-    ASSIGN_OR_RETURN(pki::DevTls dev, pki::EnsureDevTls(options));
-    if (dev.created) LogInfo("created dev gRPC TLS material in ", dev.dir);
-    files.certificate_chain_file = dev.server_chain;
-    files.private_key_file = dev.server_key;
-    files.client_ca_files = {dev.client_ca_cert};
+  } else if (dev != nullptr) {
+    files.certificate_chain_file = dev->server_chain;
+    files.private_key_file = dev->server_key;
+    files.client_ca_files = {dev->client_ca_cert};
   } else {
     return absl::FailedPreconditionError(
         "grpc_tls is not set (and dev_mode and grpc_plaintext are false)");
@@ -111,24 +107,37 @@ absl::Status GrpcCredentials(
   return absl::OkStatus();
 }
 
-// The ES2+ operators: the config's, or in dev mode without any, "op1" with
-// a client certificate issued under the dev client CA.
-absl::StatusOr<std::vector<config::Operator>> Operators(
+// The dev TLS material (made on first run), when dev mode uses it: for the
+// gRPC listener without grpc_tls, or for the dev operator when the config
+// has none. Null otherwise, and always on a plaintext listener.
+absl::StatusOr<std::optional<pki::DevTls>> DevTlsInUse(
     const config::ServerConfig& config) {
-  std::vector<config::Operator> ops(config.operators().begin(),
-                                    config.operators().end());
-  if (!ops.empty() || !config.dev_mode() || config.grpc_plaintext()) {
-    return ops;
+  if (!config.dev_mode() || config.grpc_plaintext() ||
+      (!config.grpc_tls().certificate_chain_file().empty() &&
+       !config.operators().empty())) {
+    return std::nullopt;
   }
   pki::DevTlsOptions options;
   options.dir = pki::DevTlsDir(config.data_dir());
   options.smdp_address = config.smdp_address();
   ASSIGN_OR_RETURN(pki::DevTls dev, pki::EnsureDevTls(options));
+  if (dev.created) LogInfo("created dev gRPC TLS material in ", dev.dir);
+  return dev;
+}
+
+// The ES2+ operators: the config's, or, with the dev TLS material and none
+// configured, "op1" with a client certificate issued under the dev client
+// CA.
+absl::StatusOr<std::vector<config::Operator>> Operators(
+    const config::ServerConfig& config, const pki::DevTls* dev) {
+  std::vector<config::Operator> ops(config.operators().begin(),
+                                    config.operators().end());
+  if (!ops.empty() || dev == nullptr) return ops;
   ASSIGN_OR_RETURN(pki::DevTlsClient op1,
-                   pki::IssueDevClientCertificate(dev.dir, kDevOperatorId));
+                   pki::IssueDevClientCertificate(dev->dir, kDevOperatorId));
   config::Operator op;
   op.set_id(std::string(kDevOperatorId));
-  op.add_client_ca_files(dev.client_ca_cert);
+  op.add_client_ca_files(dev->client_ca_cert);
   op.add_client_common_names(std::string(kDevOperatorId));
   ops.push_back(std::move(op));
   return ops;
@@ -280,8 +289,10 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
     info.add_identities(id.name);
   }
   // ES2+: operators, known by their TLS client certificates.
+  ASSIGN_OR_RETURN(std::optional<pki::DevTls> dev_tls, DevTlsInUse(config));
+  const pki::DevTls* dev = dev_tls.has_value() ? &*dev_tls : nullptr;
   ASSIGN_OR_RETURN(std::vector<config::Operator> operator_configs,
-                   Operators(config));
+                   Operators(config, dev));
   std::vector<std::string> operator_ca_files;
   for (const config::Operator& op : operator_configs) {
     for (const std::string& f : op.client_ca_files()) {
@@ -304,8 +315,8 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
 
   std::shared_ptr<grpc::ServerCredentials> grpc_credentials;
   AdminAccess admin_access;
-  RETURN_IF_ERROR(GrpcCredentials(config, operator_ca_files, &grpc_credentials,
-                                  &admin_access));
+  RETURN_IF_ERROR(GrpcCredentials(config, dev, operator_ca_files,
+                                  &grpc_credentials, &admin_access));
   state->grpc_tls = !config.grpc_plaintext();
   state->admin = std::make_unique<AdminService>(
       info, *state->store, *state->importer, std::move(admin_access));
