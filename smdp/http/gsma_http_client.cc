@@ -98,6 +98,7 @@ class GsmaHttpClient::Impl {
       return absl::InvalidArgumentError("trust_anchor_files is empty");
     }
     X509_STORE* store = SSL_CTX_get_cert_store(c);
+    std::vector<X509Ptr> anchors;
     for (const std::string& file : options_.trust_anchor_files) {
       absl::StatusOr<std::vector<X509Ptr>> certs =
           internal::LoadCertificates(file);
@@ -110,7 +111,14 @@ class GsmaHttpClient::Impl {
           return OpensslError(absl::StatusCode::kInvalidArgument,
                               "trust_anchor_files");
         }
+        anchors.push_back(std::move(cert));
       }
+    }
+    // A brainpool CI's CERT.DP.TLS needs the curve offered.
+    if (const std::string groups =
+            internal::ClientGroupsForTrustAnchors(anchors);
+        !groups.empty() && SSL_CTX_set1_groups_list(c, groups.c_str()) != 1) {
+      return OpensslError(absl::StatusCode::kInternal, "TLS groups");
     }
     SSL_CTX_set_verify(c, SSL_VERIFY_PEER, nullptr);
     const bool has_chain = !options_.client_certificate_chain_files.empty();

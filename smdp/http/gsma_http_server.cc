@@ -31,6 +31,7 @@
 #include "absl/strings/str_split.h"
 #include "hsm/openssl_key.h"
 #include "smdp/http/internal/tls_files.h"
+#include "smdp/http/internal/tls_identity_choice.h"
 #include "util/log.h"
 #include "util/ssl_ptr.h"
 #include "util/status_macros.h"
@@ -52,6 +53,10 @@ constexpr char kTls12Ciphers[] =
 constexpr char kTls13Ciphersuites[] =
     "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:"
     "TLS_CHACHA20_POLY1305_SHA256";
+// Key exchange groups, ours first (server preference). brainpoolP256r1 is
+// for TLS 1.2 clients that offer nothing else (OpenSSL 3.0 has no TLS 1.3
+// brainpool group).
+constexpr char kGroups[] = "X25519:P-256:P-384:brainpoolP256r1";
 constexpr int kMaxJsonDepth = 64;
 
 absl::string_view ToAbsl(std::string_view s) {
@@ -224,63 +229,43 @@ void AppendJsonString(std::string& out, absl::string_view s) {
 
 // ---- TLS identity loading. ----
 
-absl::Status ConfigureTls(const GsmaHttpServerOptions& options, SSL_CTX* ctx) {
+// The identities of `options` with the prefix their errors carry: the
+// legacy fields as "" or tls_identities[i] as "tls_identities[i].".
+absl::StatusOr<std::vector<std::pair<std::string, TlsIdentity>>> Identities(
+    const GsmaHttpServerOptions& options) {
+  std::vector<std::pair<std::string, TlsIdentity>> out;
+  if (options.tls_identities.empty()) {
+    out.emplace_back(
+        "", TlsIdentity{options.certificate_chain_files,
+                        options.private_key_file, options.private_key});
+    return out;
+  }
+  if (!options.certificate_chain_files.empty() ||
+      !options.private_key_file.empty() || options.private_key != nullptr) {
+    return absl::InvalidArgumentError(
+        "tls_identities is set: certificate_chain_files, private_key_file "
+        "and private_key must be empty");
+  }
+  for (size_t i = 0; i < options.tls_identities.size(); ++i) {
+    out.emplace_back(absl::StrCat("tls_identities[", i, "]."),
+                     options.tls_identities[i]);
+  }
+  return out;
+}
+
+// Protocol versions, suites, groups and client certificate checks: the same
+// on every context of a listener.
+absl::Status ConfigureTlsParameters(const GsmaHttpServerOptions& options,
+                                    SSL_CTX* ctx) {
   if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
       SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1 ||
       SSL_CTX_set_ciphersuites(ctx, kTls13Ciphersuites) != 1 ||
-      SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") != 1) {
+      SSL_CTX_set1_groups_list(ctx, kGroups) != 1) {
     return OpensslError(absl::StatusCode::kInternal, "TLS parameters");
   }
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
                                SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-
-  if (options.certificate_chain_files.empty()) {
-    return absl::InvalidArgumentError("certificate_chain_files is empty");
-  }
-  std::vector<X509Ptr> chain;
-  for (const std::string& file : options.certificate_chain_files) {
-    absl::StatusOr<std::vector<X509Ptr>> certs =
-        internal::LoadCertificates(file);
-    if (!certs.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("certificate_chain_files: ", certs.status().message()));
-    }
-    for (X509Ptr& c : *certs) chain.push_back(std::move(c));
-  }
-  if (SSL_CTX_use_certificate(ctx, chain[0].get()) != 1) {
-    return OpensslError(absl::StatusCode::kInvalidArgument,
-                        "certificate_chain_files: leaf certificate refused");
-  }
-  for (size_t i = 1; i < chain.size(); ++i) {
-    if (SSL_CTX_add1_chain_cert(ctx, chain[i].get()) != 1) {
-      return OpensslError(absl::StatusCode::kInvalidArgument,
-                          "certificate_chain_files: chain certificate");
-    }
-  }
-
-  if (options.private_key_file.empty() == (options.private_key == nullptr)) {
-    return absl::InvalidArgumentError(
-        "exactly one of private_key_file and private_key must be set");
-  }
-  const absl::string_view key_field =
-      options.private_key != nullptr ? "private_key" : "private_key_file";
-  absl::StatusOr<EvpPkeyPtr> key =
-      options.private_key != nullptr
-          ? hsm::MakeOpenSslSigningKey(options.private_key)
-          : internal::LoadPrivateKeyPem(options.private_key_file);
-  if (!key.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(key_field, ": ", key.status().message()));
-  }
-  // SSL_CTX_use_PrivateKey checks the key against the leaf's public key.
-  if (SSL_CTX_use_PrivateKey(ctx, key->get()) != 1 ||
-      SSL_CTX_check_private_key(ctx) != 1) {
-    return OpensslError(
-        absl::StatusCode::kInvalidArgument,
-        absl::StrCat(key_field,
-                     ": the key does not match the leaf certificate"));
-  }
 
   if (options.client_certificate_mode != ClientCertificateMode::kNone) {
     if (options.client_ca_files.empty()) {
@@ -311,6 +296,66 @@ absl::Status ConfigureTls(const GsmaHttpServerOptions& options, SSL_CTX* ctx) {
   }
   ERR_clear_error();
   return absl::OkStatus();
+}
+
+// Puts `identity` (errors prefixed with `prefix`) into `ctx`; returns its
+// traits for the per-connection choice.
+absl::StatusOr<internal::IdentityTraits> ConfigureTlsIdentity(
+    const std::string& prefix, const TlsIdentity& identity, SSL_CTX* ctx) {
+  if (identity.certificate_chain_files.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(prefix, "certificate_chain_files is empty"));
+  }
+  std::vector<X509Ptr> chain;
+  for (const std::string& file : identity.certificate_chain_files) {
+    absl::StatusOr<std::vector<X509Ptr>> certs =
+        internal::LoadCertificates(file);
+    if (!certs.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          prefix, "certificate_chain_files: ", certs.status().message()));
+    }
+    for (X509Ptr& c : *certs) chain.push_back(std::move(c));
+  }
+  if (SSL_CTX_use_certificate(ctx, chain[0].get()) != 1) {
+    return OpensslError(
+        absl::StatusCode::kInvalidArgument,
+        absl::StrCat(prefix,
+                     "certificate_chain_files: leaf certificate refused"));
+  }
+  for (size_t i = 1; i < chain.size(); ++i) {
+    if (SSL_CTX_add1_chain_cert(ctx, chain[i].get()) != 1) {
+      return OpensslError(
+          absl::StatusCode::kInvalidArgument,
+          absl::StrCat(prefix, "certificate_chain_files: chain certificate"));
+    }
+  }
+
+  if (identity.private_key_file.empty() == (identity.private_key == nullptr)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("exactly one of ", prefix, "private_key_file and ", prefix,
+                     "private_key must be set"));
+  }
+  const std::string key_field = absl::StrCat(
+      prefix,
+      identity.private_key != nullptr ? "private_key" : "private_key_file");
+  absl::StatusOr<EvpPkeyPtr> key =
+      identity.private_key != nullptr
+          ? hsm::MakeOpenSslSigningKey(identity.private_key)
+          : internal::LoadPrivateKeyPem(identity.private_key_file);
+  if (!key.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(key_field, ": ", key.status().message()));
+  }
+  // SSL_CTX_use_PrivateKey checks the key against the leaf's public key.
+  if (SSL_CTX_use_PrivateKey(ctx, key->get()) != 1 ||
+      SSL_CTX_check_private_key(ctx) != 1) {
+    return OpensslError(
+        absl::StatusCode::kInvalidArgument,
+        absl::StrCat(key_field,
+                     ": the key does not match the leaf certificate"));
+  }
+  ERR_clear_error();
+  return internal::TraitsOf(chain[0].get());
 }
 
 absl::StatusOr<tcp::endpoint> ParseListenAddress(absl::string_view address) {
@@ -413,7 +458,6 @@ class GsmaHttpServer::Impl {
 
   explicit Impl(const GsmaHttpServerOptions& options)
       : options_(options),
-        ssl_ctx_(ssl::context::tls_server),
         io_(std::make_unique<asio::io_context>(
             std::max(1, options.io_threads))) {}
 
@@ -426,8 +470,49 @@ class GsmaHttpServer::Impl {
     workers_.reset();
   }
 
+  // One TLS context per identity; the first is every connection's, and a
+  // client hello callback switches a connection to another (SSL_set_SSL_CTX)
+  // when the listener has several.
   absl::Status Init() {
-    return ConfigureTls(options_, ssl_ctx_.native_handle());
+    ASSIGN_OR_RETURN(auto identities, Identities(options_));
+    for (const auto& [prefix, identity] : identities) {
+      std::unique_ptr<ssl::context> ctx;
+      try {
+        ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+      } catch (const std::exception& e) {
+        return absl::InternalError(absl::StrCat("TLS context: ", e.what()));
+      }
+      RETURN_IF_ERROR(ConfigureTlsParameters(options_, ctx->native_handle()));
+      ASSIGN_OR_RETURN(
+          internal::IdentityTraits traits,
+          ConfigureTlsIdentity(prefix, identity, ctx->native_handle()));
+      contexts_.push_back(std::move(ctx));
+      traits_.push_back(std::move(traits));
+    }
+    if (contexts_.size() > 1) {
+      SSL_CTX_set_client_hello_cb(contexts_[0]->native_handle(),
+                                  &Impl::OnClientHello, this);
+    }
+    return absl::OkStatus();
+  }
+
+  // Chooses the connection's identity (internal/tls_identity_choice.h).
+  static int OnClientHello(SSL* ssl, int* /*alert*/, void* arg) {
+    Impl* self = static_cast<Impl*>(arg);
+    const internal::IdentityChoice choice = internal::ChooseTlsIdentity(
+        internal::ReadClientOffer(ssl), self->traits_);
+    if (choice.index != 0 &&
+        SSL_set_SSL_CTX(ssl, self->contexts_[choice.index]->native_handle()) ==
+            nullptr) {
+      ERR_clear_error();
+      return SSL_CLIENT_HELLO_ERROR;
+    }
+    if (choice.cap_at_tls12 &&
+        SSL_set_max_proto_version(ssl, TLS1_2_VERSION) != 1) {
+      ERR_clear_error();
+      return SSL_CLIENT_HELLO_ERROR;
+    }
+    return SSL_CLIENT_HELLO_SUCCESS;
   }
 
   absl::Status AddHandler(absl::string_view path, HttpHandler handler) {
@@ -450,7 +535,7 @@ class GsmaHttpServer::Impl {
   int port() const { return port_.load(); }
 
   const GsmaHttpServerOptions& options() const { return options_; }
-  ssl::context& ssl_ctx() { return ssl_ctx_; }
+  ssl::context& ssl_ctx() { return *contexts_[0]; }
   asio::thread_pool& workers() { return *workers_; }
   bool draining() const { return draining_.load(); }
   const HttpHandler* FindHandler(absl::string_view path) const {
@@ -477,7 +562,9 @@ class GsmaHttpServer::Impl {
   void DoAccept();
 
   const GsmaHttpServerOptions options_;
-  ssl::context ssl_ctx_;
+  // The TLS contexts, one per identity, and the identities' traits.
+  std::vector<std::unique_ptr<ssl::context>> contexts_;
+  std::vector<internal::IdentityTraits> traits_;
   std::unique_ptr<asio::io_context> io_;
   std::optional<tcp::acceptor> acceptor_;
   std::unique_ptr<asio::thread_pool> workers_;

@@ -50,8 +50,10 @@
 //
 // TLS: 1.2 and 1.3 only. TLS 1.2 offers only the SGP.22 suites
 // ECDHE-ECDSA-AES128-GCM-SHA256 and ECDHE-ECDSA-AES128-SHA256; TLS 1.3 its
-// standard suites. The certificate chain is CERT.DP.TLS followed by any
-// intermediate certificates (the CI root itself need not be sent). The
+// standard suites. Key exchange groups: X25519, P-256, P-384 and (TLS 1.2)
+// brainpoolP256r1. Several identities (options.tls_identities) are chosen
+// per connection; see that field. The certificate chain is CERT.DP.TLS followed
+// by any intermediate certificates (the CI root itself need not be sent). The
 // private key is either a hsm::SigningKey (the production setup: the key
 // stays in the CryptoProvider and every handshake signature is one
 // SignDigest() call, made on an io thread) or a PEM file (development).
@@ -135,10 +137,27 @@ enum class ClientCertificateMode {
   kRequired,  // Asks; the handshake fails without a valid one.
 };
 
+// One TLS identity of a listener: CERT.DP.TLS (then intermediates) and its
+// private key; the fields mean what GsmaHttpServerOptions' fields of the same
+// names mean.
+struct TlsIdentity {
+  std::vector<std::string> certificate_chain_files;
+  std::string private_key_file;
+  std::shared_ptr<const hsm::SigningKey> private_key;
+};
+
 struct GsmaHttpServerOptions {
   // "host:port"; "[::1]:443" for IPv6. Port 0 picks a free port (see
   // GsmaHttpServer::port()). Default: loopback, ephemeral.
   std::string listen_address = "127.0.0.1:0";
+  // Several TLS identities on this listener (e.g. the NIST and the
+  // brainpool CERT.DP.TLS of one SM-DP+ address): each connection gets the
+  // one internal/tls_identity_choice.h chooses from its client hello (SNI,
+  // then the curves and signature algorithms the client offers, then this
+  // order; the first is the fallback). When set, the three fields below
+  // must be empty; errors name "tls_identities[i].<field>". Default: empty
+  // (the single identity of the fields below).
+  std::vector<TlsIdentity> tls_identities;
   // CERT.DP.TLS, then intermediates: PEM files (one or more certificates
   // each) or DER files (one certificate each), in order. Required.
   std::vector<std::string> certificate_chain_files;

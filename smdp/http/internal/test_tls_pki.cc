@@ -18,9 +18,9 @@ struct Ca {
   std::unique_ptr<pki::EvpKeySigner> signer;
 };
 
-absl::StatusOr<Ca> MakeCi(const std::string& name) {
-  ASSIGN_OR_RETURN(EvpPkeyPtr key,
-                   pki::GenerateSoftwareKey(hsm::Curve::kNistP256));
+absl::StatusOr<Ca> MakeCi(const std::string& name,
+                          hsm::Curve curve = hsm::Curve::kNistP256) {
+  ASSIGN_OR_RETURN(EvpPkeyPtr key, pki::GenerateSoftwareKey(curve));
   ASSIGN_OR_RETURN(
       pki::CertificateSpec spec,
       pki::SgpProfile(pki::CertificateRole::kCi, {.registered_id = "2.999.1"}));
@@ -80,9 +80,9 @@ absl::Status WriteTlsChain(const std::string& ci_der,
 // (leaf + CI) to `chain_file`, key to `key_file`.
 absl::Status MakeTlsIdentity(const Ca& ca, const std::string& dns_name,
                              const std::string& chain_file,
-                             const std::string& key_file) {
-  ASSIGN_OR_RETURN(EvpPkeyPtr key,
-                   pki::GenerateSoftwareKey(hsm::Curve::kNistP256));
+                             const std::string& key_file,
+                             hsm::Curve curve = hsm::Curve::kNistP256) {
+  ASSIGN_OR_RETURN(EvpPkeyPtr key, pki::GenerateSoftwareKey(curve));
   ASSIGN_OR_RETURN(pki::SubjectPublicKey public_key,
                    pki::SubjectPublicKeyFromEvp(*key));
   RETURN_IF_ERROR(
@@ -103,6 +103,11 @@ absl::StatusOr<TestTlsPki> Make() {
   pki.client_key_file = dir + "/http_test_client_key.pem";
   pki.other_ci_pem_file = dir + "/http_test_other_ci.pem";
   pki.other_key_file = dir + "/http_test_other_key.pem";
+  pki.brp_ci_pem_file = dir + "/http_test_brp_ci.pem";
+  pki.brp_server_chain_file = dir + "/http_test_brp_server_chain.pem";
+  pki.brp_server_key_file = dir + "/http_test_brp_server_key.pem";
+  pki.named_server_chain_file = dir + "/http_test_named_server_chain.pem";
+  pki.named_server_key_file = dir + "/http_test_named_server_key.pem";
 
   ASSIGN_OR_RETURN(Ca ci, MakeCi("Test CI"));
   ASSIGN_OR_RETURN(std::string ci_pem, pki::CertificateDerToPem(ci.der));
@@ -112,6 +117,15 @@ absl::StatusOr<TestTlsPki> Make() {
                                   pki.server_key_file));
   RETURN_IF_ERROR(MakeTlsIdentity(ci, "operator.example", pki.client_chain_file,
                                   pki.client_key_file));
+  RETURN_IF_ERROR(MakeTlsIdentity(ci, "es9.other.example",
+                                  pki.named_server_chain_file,
+                                  pki.named_server_key_file));
+  ASSIGN_OR_RETURN(Ca brp, MakeCi("Test CI", hsm::Curve::kBrainpoolP256r1));
+  ASSIGN_OR_RETURN(std::string brp_pem, pki::CertificateDerToPem(brp.der));
+  RETURN_IF_ERROR(WriteFileAtomically(pki.brp_ci_pem_file, brp_pem));
+  RETURN_IF_ERROR(MakeTlsIdentity(brp, "localhost", pki.brp_server_chain_file,
+                                  pki.brp_server_key_file,
+                                  hsm::Curve::kBrainpoolP256r1));
   ASSIGN_OR_RETURN(Ca other, MakeCi("Other CI"));
   ASSIGN_OR_RETURN(std::string other_pem, pki::CertificateDerToPem(other.der));
   RETURN_IF_ERROR(WriteFileAtomically(pki.other_ci_pem_file, other_pem));

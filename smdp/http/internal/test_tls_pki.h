@@ -26,6 +26,15 @@ struct TestTlsPki {
   std::string other_ci_pem_file;
   // A private key that matches no certificate.
   std::string other_key_file;
+  // A brainpoolP256r1 CI (PEM; same subject as the NIST one, as SGP.26's
+  // are) and its CERT.DP.TLS for "localhost" and 127.0.0.1 (chain, key).
+  std::string brp_ci_pem_file;
+  std::string brp_server_chain_file;
+  std::string brp_server_key_file;
+  // A P-256 CERT.DP.TLS for "es9.other.example" (and 127.0.0.1) issued by
+  // the NIST CI (chain, key), for SNI.
+  std::string named_server_chain_file;
+  std::string named_server_key_file;
 };
 
 // The process-wide test PKI; aborts the test binary if it cannot be made.

@@ -2,9 +2,11 @@
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "util/file_util.h"
 #include "util/status_macros.h"
 
@@ -48,6 +50,25 @@ absl::StatusOr<EvpPkeyPtr> LoadPrivateKeyPem(const std::string& path) {
                         absl::StrCat("no PEM private key in ", path));
   }
   return key;
+}
+
+std::string ClientGroupsForTrustAnchors(const std::vector<X509Ptr>& anchors) {
+  size_t brainpool = 0;
+  for (const X509Ptr& anchor : anchors) {
+    char group[64] = {0};
+    size_t len = 0;
+    EVP_PKEY* key = X509_get0_pubkey(anchor.get());
+    if (key != nullptr &&
+        EVP_PKEY_get_utf8_string_param(key, "group", group, sizeof(group),
+                                       &len) &&
+        absl::string_view(group, len) == "brainpoolP256r1") {
+      ++brainpool;
+    }
+  }
+  ERR_clear_error();
+  if (brainpool == 0) return "";
+  return brainpool == anchors.size() ? "brainpoolP256r1:X25519:P-256:P-384"
+                                     : "X25519:P-256:P-384:brainpoolP256r1";
 }
 
 }  // namespace smdp::http::internal

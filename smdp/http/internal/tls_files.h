@@ -21,6 +21,15 @@ namespace smdp::http::internal {
 [[nodiscard]] absl::StatusOr<EvpPkeyPtr> LoadPrivateKeyPem(
     const std::string& path);
 
+// The key exchange groups (an OpenSSL groups list) a client trusting
+// `anchors` offers: "" (OpenSSL's defaults, which have no brainpool) when no
+// anchor has a brainpoolP256r1 key. Otherwise brainpoolP256r1 as well, since
+// in TLS 1.2 a server certificate must be on a curve the client offers: last
+// when some anchor is on another curve, first when all are brainpool, which
+// tells a server holding both a NIST and a brainpool CERT.DP.TLS to present
+// the brainpool one (tls_identity_choice.h).
+std::string ClientGroupsForTrustAnchors(const std::vector<X509Ptr>& anchors);
+
 }  // namespace smdp::http::internal
 
 #endif  // SMDP_SMDP_HTTP_INTERNAL_TLS_FILES_H_
