@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -163,11 +164,105 @@ absl::Status ValidateGrpcTransport(const config::ServerConfig& config,
   return absl::OkStatus();
 }
 
+// An identity in `config` that can serve TLS: CERT.DP.TLS and its key.
+bool HasDpTls(const config::Identity& id) {
+  return !id.dptls_cert_file().empty() &&
+         (!id.dptls_key().empty() || !id.dptls_key_file().empty());
+}
+
+// es9_https (or es9_https_listen) against `identities`.
+absl::Status ValidateEs9Https(const config::ServerConfig& config) {
+  if (config.es9_https().empty()) {
+    if (config.es9_https_listen() == "off") return absl::OkStatus();
+    std::string host;
+    int port;
+    if (absl::Status s = ParseHostPort(config.es9_https_listen(), &host, &port);
+        !s.ok()) {
+      return FieldError("es9_https_listen", s.message());
+    }
+    return absl::OkStatus();
+  }
+  if (!config.es9_https_listen().empty()) {
+    return FieldError("es9_https_listen",
+                      "is set together with es9_https: list every ES9+ "
+                      "listener in es9_https");
+  }
+  std::set<std::string> addresses;
+  for (int i = 0; i < config.es9_https_size(); ++i) {
+    const config::Es9HttpsListener& listener = config.es9_https(i);
+    const std::string field = absl::StrCat("es9_https[", i, "]");
+    std::string host;
+    int port = 0;
+    if (listener.listen().empty()) {
+      return FieldError(field + ".listen", "is empty");
+    }
+    if (absl::Status s = ParseHostPort(listener.listen(), &host, &port);
+        !s.ok()) {
+      return FieldError(field + ".listen", s.message());
+    }
+    if (port != 0 && !addresses.insert(listener.listen()).second) {
+      return FieldError(field + ".listen",
+                        absl::StrCat("'", listener.listen(),
+                                     "' is used by another listener"));
+    }
+    std::set<std::string> names;
+    for (int j = 0; j < listener.tls_identities_size(); ++j) {
+      const std::string& name = listener.tls_identities(j);
+      const std::string name_field =
+          absl::StrCat(field, ".tls_identities[", j, "]");
+      if (name.empty()) return FieldError(name_field, "is empty");
+      if (!names.insert(name).second) {
+        return FieldError(name_field,
+                          absl::StrCat("'", name, "' appears twice"));
+      }
+      if (config.identities().empty()) continue;  // Dev PKI: checked later.
+      const config::Identity* id = nullptr;
+      for (const config::Identity& candidate : config.identities()) {
+        if (candidate.name() == name) id = &candidate;
+      }
+      if (id == nullptr) {
+        return FieldError(name_field,
+                          absl::StrCat("no identity is named '", name, "'"));
+      }
+      if (!HasDpTls(*id)) {
+        return FieldError(
+            name_field,
+            absl::StrCat("identity '", name,
+                         "' has no dptls_cert_file with dptls_key or "
+                         "dptls_key_file"));
+      }
+    }
+    if (listener.tls_identities().empty() && !config.identities().empty() &&
+        std::none_of(config.identities().begin(), config.identities().end(),
+                     HasDpTls)) {
+      return FieldError(field + ".tls_identities",
+                        "is empty and no identity has a dptls_cert_file with "
+                        "dptls_key or dptls_key_file");
+    }
+  }
+  return absl::OkStatus();
+}
+
 void Default(std::string* field, absl::string_view value) {
   if (field->empty()) *field = std::string(value);
 }
 
 }  // namespace
+
+std::vector<config::Es9HttpsListener> Es9HttpsListeners(
+    const config::ServerConfig& config) {
+  std::vector<config::Es9HttpsListener> listeners(config.es9_https().begin(),
+                                                  config.es9_https().end());
+  if (listeners.empty() && !config.es9_https_listen().empty() &&
+      config.es9_https_listen() != "off") {
+    config::Es9HttpsListener& listener = listeners.emplace_back();
+    listener.set_listen(config.es9_https_listen());
+    if (!config.tls_identity().empty()) {
+      listener.add_tls_identities(config.tls_identity());
+    }
+  }
+  return listeners;
+}
 
 absl::Status ParseHostPort(absl::string_view address, std::string* host,
                            int* port) {
@@ -262,7 +357,9 @@ void ApplyDefaults(config::ServerConfig& config, bool from_file) {
   Default(config.mutable_smdp_oid(), kDefaultSmdpOid);
   Default(config.mutable_grpc_listen(), kDefaultGrpcListen);
   Default(config.mutable_log_level(), kDefaultLogLevel);
-  Default(config.mutable_es9_https_listen(), kDefaultEs9HttpsListen);
+  if (config.es9_https().empty()) {
+    Default(config.mutable_es9_https_listen(), kDefaultEs9HttpsListen);
+  }
   if (config.session_ttl_seconds() == 0) config.set_session_ttl_seconds(300);
   Default(config.mutable_es2_https_listen(), kDefaultEs2HttpsListen);
   if (config.order_ttl_seconds() == 0) {
@@ -314,12 +411,7 @@ absl::Status ValidateConfig(const config::ServerConfig& config) {
   }
   // grpc_listen's host, for ValidateGrpcTransport below.
   const std::string grpc_host = host;
-  if (config.es9_https_listen() != "off") {
-    if (absl::Status s = ParseHostPort(config.es9_https_listen(), &host, &port);
-        !s.ok()) {
-      return FieldError("es9_https_listen", s.message());
-    }
-  }
+  RETURN_IF_ERROR(ValidateEs9Https(config));
   if (config.es2_https_listen() != "off") {
     if (absl::Status s = ParseHostPort(config.es2_https_listen(), &host, &port);
         !s.ok()) {
@@ -381,6 +473,11 @@ absl::Status ValidateConfig(const config::ServerConfig& config) {
     };
     for (const auto& [name, value] : required) {
       if (value->empty()) return FieldError(prefix + name, "is empty");
+    }
+    if (!id.dptls_key().empty() && !id.dptls_key_file().empty()) {
+      return FieldError(prefix + "dptls_key_file",
+                        "is set together with dptls_key: CERT.DP.TLS's key "
+                        "is either in the HSM or in a file");
     }
     for (int j = 0; j < i; ++j) {
       if (config.identities(j).name() == id.name()) {

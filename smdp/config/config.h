@@ -10,6 +10,7 @@
 #define SMDP_SMDP_CONFIG_CONFIG_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -51,6 +52,11 @@ void ApplyDefaults(config::ServerConfig& config, bool from_file);
 
 // Checks a defaulted config. InvalidArgument naming the first bad field.
 [[nodiscard]] absl::Status ValidateConfig(const config::ServerConfig& config);
+
+// The ES9+ HTTPS listeners of a defaulted config: `es9_https`, or else the
+// one `es9_https_listen` and `tls_identity` describe (none when "off").
+std::vector<config::Es9HttpsListener> Es9HttpsListeners(
+    const config::ServerConfig& config);
 
 // Splits "host:port" / "[v6]:port". InvalidArgument when malformed.
 [[nodiscard]] absl::Status ParseHostPort(absl::string_view address,

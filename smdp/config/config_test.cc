@@ -2,7 +2,11 @@
 
 #include <cstdio>
 #include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -84,8 +88,7 @@ TEST(ConfigTest, EachBadFieldIsNamed) {
        "grpc_tls.client_ca_files[0]"},
       {"dev_mode: true admin_clients: ''", "admin_clients[0]"},
       {"dev_mode: true es2_https_listen: 'nowhere'", "es2_https_listen"},
-      {"dev_mode: true operators { client_ca_files: 'ca' }",
-       "operators[0].id"},
+      {"dev_mode: true operators { client_ca_files: 'ca' }", "operators[0].id"},
       {"dev_mode: true operators { id: 'op1' }",
        "operators[0].client_ca_files"},
       {"dev_mode: true operators { id: 'op1' client_ca_files: 'ca' } "
@@ -156,6 +159,120 @@ TEST(ConfigTest, GrpcTransport) {
             "'10.0.0.1:9443'");
 }
 
+// Two identities with a CERT.DP.TLS each (NIST and brainpool) and one
+// without, over gRPC on loopback.
+constexpr char kTlsIdentities[] =
+    "grpc_plaintext: true "
+    "identities { name: 'nist' ci_cert_file: 'c' dpauth_cert_file: 'a' "
+    "dppb_cert_file: 'b' dpauth_key: 'k' dppb_key: 'l' "
+    "dptls_cert_file: 't' dptls_key: 'tk' } "
+    "identities { name: 'brp' ci_cert_file: 'c' dpauth_cert_file: 'a' "
+    "dppb_cert_file: 'b' dpauth_key: 'k' dppb_key: 'l' "
+    "dptls_cert_file: 't' dptls_key_file: '/etc/smdp/dptls-brp.key.pem' } "
+    "identities { name: 'notls' ci_cert_file: 'c' dpauth_cert_file: 'a' "
+    "dppb_cert_file: 'b' dpauth_key: 'k' dppb_key: 'l' } ";
+
+TEST(ConfigTest, Es9HttpsListeners) {
+  // The repeated field: no es9_https_listen default, listeners as given.
+  config::ServerConfig config = Defaulted(
+      absl::StrCat(kTlsIdentities,
+                   "es9_https { listen: '0.0.0.0:443' } "
+                   "es9_https { listen: '0.0.0.0:8443' tls_identities: 'brp' "
+                   "tls_identities: 'nist' }"));
+  EXPECT_TRUE(ValidateConfig(config).ok()) << ValidateConfig(config);
+  EXPECT_EQ(config.es9_https_listen(), "");
+  std::vector<config::Es9HttpsListener> listeners = Es9HttpsListeners(config);
+  ASSERT_EQ(listeners.size(), 2u);
+  EXPECT_EQ(listeners[0].listen(), "0.0.0.0:443");
+  EXPECT_TRUE(listeners[0].tls_identities().empty());
+  EXPECT_THAT(listeners[1].tls_identities(),
+              ::testing::ElementsAre("brp", "nist"));
+
+  // Without it, es9_https_listen (default or given) and tls_identity make
+  // the one listener; "off" makes none.
+  config = Defaulted(kTlsIdentities);
+  listeners = Es9HttpsListeners(config);
+  ASSERT_EQ(listeners.size(), 1u);
+  EXPECT_EQ(listeners[0].listen(), "127.0.0.1:8443");
+  EXPECT_TRUE(listeners[0].tls_identities().empty());
+  config = Defaulted(absl::StrCat(
+      kTlsIdentities, "es9_https_listen: '[::]:443' tls_identity: 'brp'"));
+  EXPECT_TRUE(ValidateConfig(config).ok()) << ValidateConfig(config);
+  listeners = Es9HttpsListeners(config);
+  ASSERT_EQ(listeners.size(), 1u);
+  EXPECT_EQ(listeners[0].listen(), "[::]:443");
+  EXPECT_THAT(listeners[0].tls_identities(), ::testing::ElementsAre("brp"));
+  EXPECT_TRUE(Es9HttpsListeners(Defaulted("es9_https_listen: 'off'")).empty());
+
+  // Dev mode (no config): one listener on the default address serving every
+  // dev identity's CERT.DP.TLS.
+  config::ServerConfig dev;
+  ApplyDefaults(dev, /*from_file=*/false);
+  listeners = Es9HttpsListeners(dev);
+  ASSERT_EQ(listeners.size(), 1u);
+  EXPECT_EQ(listeners[0].listen(), "127.0.0.1:8443");
+  EXPECT_TRUE(listeners[0].tls_identities().empty());
+  // Dev identities are checked at start-up, not here.
+  EXPECT_TRUE(ValidateConfig(Defaulted("dev_mode: true es9_https { listen: "
+                                       "'127.0.0.1:0' tls_identities: 'brp' }"))
+                  .ok());
+}
+
+TEST(ConfigTest, Es9HttpsErrors) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"es9_https { listen: '' }",
+       "config field es9_https[0].listen: is empty"},
+      {"es9_https { listen: '0.0.0.0:443' } es9_https { listen: 'nowhere' }",
+       "config field es9_https[1].listen: 'nowhere' is not host:port"},
+      {"es9_https { listen: '0.0.0.0:443' } "
+       "es9_https { listen: '0.0.0.0:443' }",
+       "config field es9_https[1].listen: '0.0.0.0:443' is used by another "
+       "listener"},
+      {"es9_https { listen: '0.0.0.0:443' tls_identities: '' }",
+       "config field es9_https[0].tls_identities[0]: is empty"},
+      {"es9_https { listen: '0.0.0.0:443' tls_identities: 'nist' "
+       "tls_identities: 'nist' }",
+       "config field es9_https[0].tls_identities[1]: 'nist' appears twice"},
+      {"es9_https { listen: '0.0.0.0:443' tls_identities: 'nist' "
+       "tls_identities: 'ecc' }",
+       "config field es9_https[0].tls_identities[1]: no identity is named "
+       "'ecc'"},
+      {"es9_https { listen: '0.0.0.0:443' tls_identities: 'notls' }",
+       "config field es9_https[0].tls_identities[0]: identity 'notls' has no "
+       "dptls_cert_file with dptls_key or dptls_key_file"},
+      {"es9_https_listen: '0.0.0.0:443' es9_https { listen: '0.0.0.0:443' }",
+       "config field es9_https_listen: is set together with es9_https: list "
+       "every ES9+ listener in es9_https"},
+      {"es9_https_listen: 'nowhere'",
+       "config field es9_https_listen: 'nowhere' is not host:port"},
+  };
+  for (const auto& [text, error] : cases) {
+    EXPECT_EQ(ValidateConfig(Defaulted(absl::StrCat(kTlsIdentities, text))),
+              absl::InvalidArgumentError(error))
+        << text;
+  }
+  // No identity with a CERT.DP.TLS for a listener that takes them all.
+  EXPECT_EQ(
+      ValidateConfig(Defaulted(
+          "grpc_plaintext: true "
+          "identities { name: 'notls' ci_cert_file: 'c' dpauth_cert_file: 'a' "
+          "dppb_cert_file: 'b' dpauth_key: 'k' dppb_key: 'l' } "
+          "es9_https { listen: '0.0.0.0:443' }")),
+      absl::InvalidArgumentError(
+          "config field es9_https[0].tls_identities: is empty and no identity "
+          "has a dptls_cert_file with dptls_key or dptls_key_file"));
+  // CERT.DP.TLS's key in the HSM or in a file, not both.
+  EXPECT_EQ(
+      ValidateConfig(Defaulted(
+          "grpc_plaintext: true "
+          "identities { name: 'a' ci_cert_file: 'c' dpauth_cert_file: 'a' "
+          "dppb_cert_file: 'b' dpauth_key: 'k' dppb_key: 'l' "
+          "dptls_cert_file: 't' dptls_key: 'tk' dptls_key_file: 'f' }")),
+      absl::InvalidArgumentError(
+          "config field identities[0].dptls_key_file: is set together with "
+          "dptls_key: CERT.DP.TLS's key is either in the HSM or in a file"));
+}
+
 TEST(ConfigTest, LoopbackHosts) {
   EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));
   EXPECT_TRUE(IsLoopbackHost("127.255.0.9"));
@@ -214,7 +331,8 @@ TEST(ConfigTest, DeployExampleIsValid) {
   ApplyDefaults(*config, /*from_file=*/true);
   EXPECT_TRUE(ValidateConfig(*config).ok()) << ValidateConfig(*config);
   EXPECT_FALSE(config->dev_mode());
-  EXPECT_EQ(config->identities_size(), 1);
+  EXPECT_EQ(config->identities_size(), 2);
+  EXPECT_EQ(Es9HttpsListeners(*config).size(), 1u);
 }
 
 TEST(ConfigTest, HostPort) {

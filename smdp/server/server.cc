@@ -195,6 +195,60 @@ OperatorChannels(const std::vector<config::Operator>& operators) {
   return channels;
 }
 
+// The CERT.DP.TLS of an identity, for the HTTPS listeners.
+struct DpTls {
+  std::string name;
+  http::TlsIdentity tls;
+};
+
+// The TLS identity of `config` (loaded as `identity`): nullopt when it has
+// no CERT.DP.TLS or no key for it.
+std::optional<http::TlsIdentity> DpTlsOf(const config::Identity& config,
+                                         const SmdpIdentity& identity) {
+  if (config.dptls_cert_file().empty()) return std::nullopt;
+  http::TlsIdentity tls;
+  tls.certificate_chain_files = {config.dptls_cert_file()};
+  if (identity.dptls_key != nullptr) {
+    tls.private_key = identity.dptls_key;
+  } else if (!config.dptls_key_file().empty()) {
+    tls.private_key_file = config.dptls_key_file();
+  } else {
+    return std::nullopt;
+  }
+  return tls;
+}
+
+// The identities a listener serves: those it names, in its order, or every
+// one with a CERT.DP.TLS. `field` names the listener in errors.
+absl::StatusOr<std::vector<http::TlsIdentity>> ListenerTlsIdentities(
+    const std::string& field, const config::Es9HttpsListener& listener,
+    const std::vector<DpTls>& dptls) {
+  std::vector<http::TlsIdentity> out;
+  if (listener.tls_identities().empty()) {
+    for (const DpTls& d : dptls) out.push_back(d.tls);
+    if (out.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          field,
+          ": no identity has a dptls_cert_file and dptls_key (or "
+          "dptls_key_file)",
+          field == "es9_https_listen" ? " (or set es9_https_listen: \"off\")"
+                                      : ""));
+    }
+    return out;
+  }
+  for (const std::string& name : listener.tls_identities()) {
+    auto it = std::find_if(dptls.begin(), dptls.end(),
+                           [&](const DpTls& d) { return d.name == name; });
+    if (it == dptls.end()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          field, ": no identity named '", name,
+          "' has a dptls_cert_file and dptls_key (or dptls_key_file)"));
+    }
+    out.push_back(it->tls);
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<hsm::CryptoProvider>> OpenCryptoProvider(
@@ -235,8 +289,9 @@ struct SmdpServer::State {
   std::unique_ptr<AdminService> admin;
   std::unique_ptr<download::DownloadService> download;
   std::unique_ptr<Es9PlusGrpcService> es9_grpc;
-  std::unique_ptr<http::GsmaHttpServer> es9_https;
-  std::string es9_https_address;
+  // One per ES9+ HTTPS listener, and its bound address.
+  std::vector<std::unique_ptr<http::GsmaHttpServer>> es9_https;
+  std::vector<std::string> es9_https_addresses;
   std::unique_ptr<order::OperatorRegistry> operators;
   std::unique_ptr<order::OrderService> orders;
   std::unique_ptr<Es2PlusGrpcService> es2_grpc;
@@ -369,60 +424,74 @@ absl::StatusOr<std::unique_ptr<SmdpServer>> SmdpServer::Start(
       config.grpc_listen().substr(0, config.grpc_listen().rfind(':'));
   state->grpc_address = absl::StrCat(host, ":", port);
 
-  // ES9+ and ES2+ in the GSMA HTTPS binding, with CERT.DP.TLS whose key
-  // stays in the HSM.
-  const bool es2_https_on =
-      config.es2_https_listen() != "off" && !operator_ca_files.empty();
-  if (config.es9_https_listen() != "off" || es2_https_on) {
-    const config::Identity* tls = nullptr;
-    const SmdpIdentity* tls_identity = nullptr;
-    for (size_t i = 0; i < identity_configs.size(); ++i) {
-      const SmdpIdentity& id = state->identities[i];
-      bool wanted = config.tls_identity().empty()
-                        ? id.dptls_key != nullptr
-                        : id.name == config.tls_identity();
-      if (wanted) {
-        tls = &identity_configs[i];
-        tls_identity = &id;
+  // ES9+ and ES2+ in the GSMA HTTPS binding, with CERT.DP.TLS (its key in
+  // the HSM, or a file).
+  auto bound = [](const std::string& listen, int port) {
+    return absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
+  };
+  std::vector<DpTls> dptls;
+  for (size_t i = 0; i < identity_configs.size(); ++i) {
+    if (std::optional<http::TlsIdentity> tls =
+            DpTlsOf(identity_configs[i], state->identities[i]);
+        tls.has_value()) {
+      dptls.push_back({state->identities[i].name, *std::move(tls)});
+    }
+  }
+  const std::vector<config::Es9HttpsListener> es9_listeners =
+      Es9HttpsListeners(config);
+  for (size_t i = 0; i < es9_listeners.size(); ++i) {
+    const config::Es9HttpsListener& listener = es9_listeners[i];
+    const std::string field = config.es9_https().empty()
+                                  ? "es9_https_listen"
+                                  : absl::StrCat("es9_https[", i, "]");
+    http::GsmaHttpServerOptions https;
+    https.listen_address = listener.listen();
+    https.worker_threads = static_cast<int>(config.worker_threads());
+    ASSIGN_OR_RETURN(https.tls_identities,
+                     ListenerTlsIdentities(field, listener, dptls));
+    absl::StatusOr<std::unique_ptr<http::GsmaHttpServer>> server =
+        http::GsmaHttpServer::Create(https);
+    if (!server.ok()) {
+      return absl::Status(server.status().code(),
+                          absl::StrCat(field, " (", listener.listen(),
+                                       "): ", server.status().message()));
+    }
+    RETURN_IF_ERROR(http::AddEs9PlusHandlers(**server, *state->download));
+    RETURN_IF_ERROR((*server)->Start());
+    state->es9_https_addresses.push_back(
+        bound(listener.listen(), (*server)->port()));
+    state->es9_https.push_back(*std::move(server));
+  }
+  if (config.es2_https_listen() != "off" && !operator_ca_files.empty()) {
+    const DpTls* tls = nullptr;
+    for (const DpTls& candidate : dptls) {
+      if (config.tls_identity().empty() ||
+          candidate.name == config.tls_identity()) {
+        tls = &candidate;
         break;
       }
     }
-    if (tls_identity == nullptr || tls_identity->dptls_key == nullptr) {
+    if (tls == nullptr) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "es9_https_listen is set but no identity",
+          "es2_https_listen is set but no identity",
           config.tls_identity().empty()
-              ? " has a dptls_cert_file and dptls_key"
-              : absl::StrCat(" named '", config.tls_identity(),
-                             "' has a dptls_cert_file and dptls_key"),
-          " (or set es9_https_listen and es2_https_listen: \"off\")"));
+              ? ""
+              : absl::StrCat(" named '", config.tls_identity(), "'"),
+          " has a dptls_cert_file and dptls_key (or dptls_key_file) (or set "
+          "es2_https_listen: \"off\")"));
     }
     http::GsmaHttpServerOptions https;
-    https.certificate_chain_files = {tls->dptls_cert_file()};
-    https.private_key = tls_identity->dptls_key;
+    https.listen_address = config.es2_https_listen();
     https.worker_threads = static_cast<int>(config.worker_threads());
-    auto bound = [](const std::string& listen, int port) {
-      return absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
-    };
-    if (config.es9_https_listen() != "off") {
-      https.listen_address = config.es9_https_listen();
-      ASSIGN_OR_RETURN(state->es9_https, http::GsmaHttpServer::Create(https));
-      RETURN_IF_ERROR(
-          http::AddEs9PlusHandlers(*state->es9_https, *state->download));
-      RETURN_IF_ERROR(state->es9_https->Start());
-      state->es9_https_address =
-          bound(config.es9_https_listen(), state->es9_https->port());
-    }
-    if (es2_https_on) {
-      https.listen_address = config.es2_https_listen();
-      https.client_certificate_mode = http::ClientCertificateMode::kRequired;
-      https.client_ca_files = operator_ca_files;
-      ASSIGN_OR_RETURN(state->es2_https, http::GsmaHttpServer::Create(https));
-      RETURN_IF_ERROR(http::AddEs2PlusHandlers(
-          *state->es2_https, *state->orders, *state->operators));
-      RETURN_IF_ERROR(state->es2_https->Start());
-      state->es2_https_address =
-          bound(config.es2_https_listen(), state->es2_https->port());
-    }
+    https.tls_identities = {tls->tls};
+    https.client_certificate_mode = http::ClientCertificateMode::kRequired;
+    https.client_ca_files = operator_ca_files;
+    ASSIGN_OR_RETURN(state->es2_https, http::GsmaHttpServer::Create(https));
+    RETURN_IF_ERROR(http::AddEs2PlusHandlers(*state->es2_https, *state->orders,
+                                             *state->operators));
+    RETURN_IF_ERROR(state->es2_https->Start());
+    state->es2_https_address =
+        bound(config.es2_https_listen(), state->es2_https->port());
   }
 
   // HandleDownloadProgressInfo from the outbox.
@@ -470,7 +539,14 @@ const std::string& SmdpServer::grpc_address() const {
 bool SmdpServer::grpc_tls() const { return state_->grpc_tls; }
 
 const std::string& SmdpServer::es9_https_address() const {
-  return state_->es9_https_address;
+  static const std::string* const kNone = new std::string();
+  return state_->es9_https_addresses.empty()
+             ? *kNone
+             : state_->es9_https_addresses.front();
+}
+
+const std::vector<std::string>& SmdpServer::es9_https_addresses() const {
+  return state_->es9_https_addresses;
 }
 
 const std::string& SmdpServer::es2_https_address() const {
@@ -488,7 +564,7 @@ std::string SmdpServer::crypto_description() const {
 void SmdpServer::Shutdown(absl::Duration grace) {
   if (state_->shut_down) return;
   state_->shut_down = true;
-  if (state_->es9_https != nullptr) state_->es9_https->Shutdown(grace);
+  for (auto& es9 : state_->es9_https) es9->Shutdown(grace);
   if (state_->es2_https != nullptr) state_->es2_https->Shutdown(grace);
   state_->grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   state_->grpc_server->Wait();
@@ -504,7 +580,7 @@ void SmdpServer::Shutdown(absl::Duration grace) {
   state_->operator_query.reset();
   state_->orders.reset();
   state_->operators.reset();
-  state_->es9_https.reset();
+  state_->es9_https.clear();
   state_->es9_grpc.reset();
   state_->download.reset();
   state_->admin.reset();

@@ -1,7 +1,8 @@
 // SmdpServer: smdpd as a library. Opens everything the config names (dev
 // environment, CryptoProvider, dev PKI, identities, RocksDB data dir) and
 // serves gRPC (health, reflection, Admin, ES9+) and the ES9+ HTTPS binding
-// until Shutdown().
+// (on every listener of config.es9_https, each with its CERT.DP.TLS
+// identities) until Shutdown().
 //
 // gRPC runs over TLS (grpc_tls, or in dev mode the dev TLS material of
 // smdp/pki/dev_tls.h) with client certificates requested and verified when
@@ -53,8 +54,11 @@ class SmdpServer {
   const std::string& grpc_address() const;
   // True when gRPC is served over TLS, false with grpc_plaintext.
   bool grpc_tls() const;
-  // The bound ES9+ HTTPS address; empty when es9_https_listen is "off".
+  // The bound address of the first ES9+ HTTPS listener; empty when there is
+  // none (es9_https empty and es9_https_listen "off").
   const std::string& es9_https_address() const;
+  // The bound addresses of every ES9+ HTTPS listener, in config order.
+  const std::vector<std::string>& es9_https_addresses() const;
   // The bound ES2+ HTTPS address; empty when es2_https_listen is "off" or
   // there is no operator.
   const std::string& es2_https_address() const;
