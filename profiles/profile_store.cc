@@ -27,7 +27,10 @@ constexpr uint32_t AllowedFrom(store::ProfileState from) {
       return Bit(store::INSTALLED) | Bit(store::ERROR) | Bit(store::RELEASED) |
              Bit(store::UNAVAILABLE);
     case store::ERROR:
-      return Bit(store::AVAILABLE) | Bit(store::UNAVAILABLE);
+      // INSTALLED: the eUICC's signed result says the profile was installed
+      // after all (an LPA reported a failure that was not one).
+      return Bit(store::AVAILABLE) | Bit(store::UNAVAILABLE) |
+             Bit(store::INSTALLED);
     case store::INSTALLED:
     case store::UNAVAILABLE:
       return 0;

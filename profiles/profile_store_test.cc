@@ -40,6 +40,8 @@ const std::set<std::pair<ProfileState, ProfileState>>& AllowedChanges() {
           {store::DOWNLOADED, store::UNAVAILABLE},
           {store::ERROR, store::AVAILABLE},
           {store::ERROR, store::UNAVAILABLE},
+          // The eUICC's signed result after an LPA reported a failure.
+          {store::ERROR, store::INSTALLED},
       };
   return *kAllowed;
 }
@@ -56,7 +58,7 @@ TEST(IsAllowedTransitionTest, MatchesTheDesignTableForEveryPair) {
       allowed += want;
     }
   }
-  EXPECT_EQ(allowed, 25 + 9);
+  EXPECT_EQ(allowed, 26 + 9);
 }
 
 TEST(IsAllowedTransitionTest, FinalStatesHaveNoWayOut) {

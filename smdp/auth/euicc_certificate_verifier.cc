@@ -241,13 +241,9 @@ EuiccCertificateVerifier::VerifyIssuer(PoolEntry& entry,
     }
   }
 
-  if (!cert.IsCa()) return EumInvalid("basicConstraints cA is not TRUE");
-  if (!cert.HasKeyUsage(kKeyUsageKeyCertSign)) {
-    return EumInvalid("keyUsage lacks keyCertSign");
-  }
-  if (!cert.subject_key_identifier.has_value()) {
-    return EumInvalid("no subjectKeyIdentifier");
-  }
+  // Only what finds the issuer and checks the signature here: validity and
+  // the certificate profile (cA, keyUsage, ...) are checked by Verify() for
+  // the whole path afterwards, so that the most specific code wins.
   if (!cert.authority_key_identifier.has_value()) {
     return EumInvalid("no authorityKeyIdentifier");
   }
@@ -380,9 +376,59 @@ absl::StatusOr<VerifiedEuicc> EuiccCertificateVerifier::Verify(
         absl::StrCat("the chain ends at the CI with key id ", Hex(ci.key_id),
                      ", the session uses ", Hex(expected_ci_key_id)));
   }
+  // The eUICC certificate's signature.
+  const Certificate& issuer_cert = *issuer->certificate;
+  if (!SameName(euicc->issuer, issuer_cert.subject)) {
+    return EuiccInvalid("issuer name differs from the EUM's subject");
+  }
+  if (euicc->curve != issuer->public_key.curve()) {
+    return EuiccInvalid(
+        absl::StrCat("key on ", hsm::CurveName(euicc->curve), ", the EUM's on ",
+                     hsm::CurveName(issuer->public_key.curve())));
+  }
+  if (!issuer->public_key.IsValidDerSignature(euicc->tbs_der,
+                                              euicc->signature)) {
+    return EuiccInvalid("signature does not verify with the EUM's key");
+  }
+
+  // Every signature verified: now validity (6.3 before any certificate
+  // profile check, SGP.22's order of codes), from the CI down.
+  for (auto it = path.rbegin(); it != path.rend(); ++it) {
+    const Certificate& c = *(*it)->certificate;
+    if (now > c.not_after) {
+      return GsmaErrorStatus(
+          GsmaError::kEumCertificateExpired,
+          absl::StrCat("EUM certificate expired at ", TimeText(c.not_after)));
+    }
+    if (now < c.not_before) {
+      return EumInvalid(
+          absl::StrCat("not valid before ", TimeText(c.not_before)));
+    }
+  }
+  if (now > euicc->not_after) {
+    return GsmaErrorStatus(GsmaError::kEuiccCertificateExpired,
+                           absl::StrCat("eUICC certificate expired at ",
+                                        TimeText(euicc->not_after)));
+  }
+  if (now < euicc->not_before) {
+    return EuiccInvalid(
+        absl::StrCat("not valid before ", TimeText(euicc->not_before)));
+  }
+
+  // The certificate profile of the CA certificates (SGP.22 4.5.2).
   const VerifiedIssuer* eum = nullptr;
-  for (const VerifiedIssuer* p : path) {
-    if (p->certificate->der == chain.eum_certificate) eum = p;
+  bool has_range = false;
+  for (auto it = path.rbegin(); it != path.rend(); ++it) {
+    const Certificate& c = *(*it)->certificate;
+    if (!c.IsCa()) return EumInvalid("basicConstraints cA is not TRUE");
+    if (!c.HasKeyUsage(kKeyUsageKeyCertSign)) {
+      return EumInvalid("keyUsage lacks keyCertSign");
+    }
+    if (!c.subject_key_identifier.has_value()) {
+      return EumInvalid("no subjectKeyIdentifier");
+    }
+    if (c.der == chain.eum_certificate) eum = *it;
+    has_range = has_range || HasEidRange(c);
   }
   if (eum == nullptr) {
     return EumInvalid("not on the chain of the eUICC certificate");
@@ -404,38 +450,11 @@ absl::StatusOr<VerifiedEuicc> EuiccCertificateVerifier::Verify(
       static_cast<size_t>(*bc->path_len) < path.size()) {
     return EumInvalid("the CI's pathLenConstraint is exceeded");
   }
-  bool has_range = false;
-  for (auto it = path.rbegin(); it != path.rend(); ++it) {
-    const Certificate& c = *(*it)->certificate;
-    if (now > c.not_after) {
-      return GsmaErrorStatus(
-          GsmaError::kEumCertificateExpired,
-          absl::StrCat("EUM certificate expired at ", TimeText(c.not_after)));
-    }
-    if (now < c.not_before) {
-      return EumInvalid(
-          absl::StrCat("not valid before ", TimeText(c.not_before)));
-    }
-    has_range = has_range || HasEidRange(c);
-  }
   if (!has_range) {
     return EumInvalid("states no EID range (nameConstraints or permittedEins)");
   }
 
-  // The eUICC certificate itself.
-  const Certificate& issuer_cert = *issuer->certificate;
-  if (!SameName(euicc->issuer, issuer_cert.subject)) {
-    return EuiccInvalid("issuer name differs from the EUM's subject");
-  }
-  if (euicc->curve != issuer->public_key.curve()) {
-    return EuiccInvalid(
-        absl::StrCat("key on ", hsm::CurveName(euicc->curve), ", the EUM's on ",
-                     hsm::CurveName(issuer->public_key.curve())));
-  }
-  if (!issuer->public_key.IsValidDerSignature(euicc->tbs_der,
-                                              euicc->signature)) {
-    return EuiccInvalid("signature does not verify with the EUM's key");
-  }
+  // The eUICC certificate's profile.
   if (!euicc->HasPolicy(oids::kPolicyEuicc)) {
     return EuiccInvalid(
         absl::StrCat("certificatePolicies lacks ", oids::kPolicyEuicc));
@@ -457,15 +476,6 @@ absl::StatusOr<VerifiedEuicc> EuiccCertificateVerifier::Verify(
   absl::StatusOr<PublicKey> key =
       PublicKey::FromPoint(euicc->curve, euicc->public_point);
   if (!key.ok()) return EuiccInvalid(key.status().message());
-  if (now > euicc->not_after) {
-    return GsmaErrorStatus(GsmaError::kEuiccCertificateExpired,
-                           absl::StrCat("eUICC certificate expired at ",
-                                        TimeText(euicc->not_after)));
-  }
-  if (now < euicc->not_before) {
-    return EuiccInvalid(
-        absl::StrCat("not valid before ", TimeText(euicc->not_before)));
-  }
   return VerifiedEuicc{eid, ci.key_id, *std::move(key), std::move(euicc),
                        eum->certificate};
 }

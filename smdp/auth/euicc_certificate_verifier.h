@@ -34,6 +34,12 @@
 //           notBefore kEuiccCertificateInvalid.
 //   Malformed DER of the EUM or eUICC certificate counts as "invalid" for
 //   that certificate.
+// Order (SGP.22's error table, most specific first): the issuers up to a
+// trusted CI (kUnknownCiKey), every signature and the links between the
+// certificates (6.1), then the validity periods of all certificates (6.3),
+// then the certificate profiles (cA, keyUsage, policies, pathLen, EID range:
+// 6.1). A chain that fails several checks carries the first code of that
+// order, e.g. an expired EUM certificate without cA is 8.1.2/6.3.
 // EID ranges: a variant-O EUM certificate (SGP.26) permits directoryName
 // subtrees such as {O=RSP Test EUM, serialNumber=89049032}: the eUICC subject
 // must carry every attribute of one permitted subtree, with the same value

@@ -384,6 +384,44 @@ TEST_P(ChainTest, ForeignCiIsUnknown) {
   EXPECT_THAT(v, HasGsmaError(GsmaError::kUnknownCiKey));
 }
 
+// SGP.22 5.6.2 (ES9+.AuthenticateClient) error table, most specific first:
+// unknown CI key (8.11.1/3.9), signature (6.1), expiry (6.3), then the
+// certificate profile (6.1).
+TEST_P(ChainTest, MostSpecificCodeFirst) {
+  // An expired EUM certificate that also lacks cA=TRUE: expired.
+  pki::CertificateSpec expired_no_ca = EumSpec();
+  expired_no_ca.not_after = At(2025);
+  expired_no_ca.basic_constraints = pki::BasicConstraintsExtension{.ca = false};
+  EXPECT_THAT(Verify(Euicc(EuiccSpec()), Eum(expired_no_ca), At(2025, 1, 2)),
+              HasGsmaError(GsmaError::kEumCertificateExpired));
+  // The same under a CI we do not trust: unknown CI key.
+  ASSERT_OK_AND_ASSIGN(TestChain foreign, MakeTestChain(GetParam()));
+  pki::CertificateSpec foreign_no_ca = testing::EumSpec(foreign.eum_key);
+  foreign_no_ca.basic_constraints = pki::BasicConstraintsExtension{.ca = false};
+  ASSERT_OK_AND_ASSIGN(std::string foreign_eum,
+                       foreign.IssueByCi(foreign_no_ca));
+  EXPECT_THAT(Verify(foreign.euicc_der, foreign_eum),
+              HasGsmaError(GsmaError::kUnknownCiKey));
+  foreign_no_ca.not_after = At(2025);
+  ASSERT_OK_AND_ASSIGN(foreign_eum, foreign.IssueByCi(foreign_no_ca));
+  EXPECT_THAT(Verify(foreign.euicc_der, foreign_eum, At(2025, 1, 2)),
+              HasGsmaError(GsmaError::kUnknownCiKey));
+  // An expired EUM certificate whose signature does not verify: invalid.
+  ASSERT_OK_AND_ASSIGN(TestKey other_ci, MakeTestKey(GetParam()));
+  pki::CertificateSpec expired = EumSpec();
+  expired.not_after = At(2025);
+  const std::string badly_signed =
+      pki::IssueCertificate(expired, chain_.ci_der, *other_ci.signer).value();
+  EXPECT_THAT(Verify(Euicc(EuiccSpec()), badly_signed, At(2025, 1, 2)),
+              HasGsmaError(GsmaError::kEumCertificateInvalid));
+  // An expired eUICC certificate without the eUICC policy: expired.
+  pki::CertificateSpec euicc = EuiccSpec();
+  euicc.not_after = At(2025);
+  euicc.certificate_policies.reset();
+  EXPECT_THAT(Verify(Euicc(euicc), chain_.eum_der),
+              HasGsmaError(GsmaError::kEuiccCertificateExpired));
+}
+
 TEST_P(ChainTest, ForeignCiImpersonatingTheKeyId) {
   // Signed by a foreign CI key but claiming the trusted CI's key id: the
   // CI is "known", the signature is not its: the EUM certificate is invalid.

@@ -47,10 +47,33 @@ absl::Status Gsma(GsmaError error, absl::string_view message) {
   return GsmaErrorStatus(error, message);
 }
 
-// Malformed data from the eUICC (see the header's decisions).
+// Data the eUICC signed that does not have its format, found after the
+// signature verified (an otPK that is no point): nothing of it can be used.
 absl::Status Malformed(absl::string_view what, const absl::Status& why) {
   return Gsma(GsmaError::kEuiccSignatureInvalid,
               absl::StrCat(what, ": ", why.message()));
+}
+
+// A request field that is missing (SGP.22 common status code 1.6/2.2) or
+// does not have its format (1.6/2.1: a wrong length, DER that does not
+// decode). A format error of the request, not a verification failure:
+// 8.1/6.1 stays for signatures and certificates that do not verify.
+absl::Status MissingField(absl::string_view field) {
+  return Gsma(GsmaError::kMandatoryElementMissing,
+              absl::StrCat(field, " is missing"));
+}
+absl::Status InvalidField(absl::string_view field, const absl::Status& why) {
+  return Gsma(GsmaError::kMalformedRequest,
+              absl::StrCat(field, ": ", why.message()));
+}
+// The DER of request field `field`: missing when empty.
+template <typename Message>
+absl::StatusOr<Message> DecodeField(absl::string_view field,
+                                    absl::string_view der) {
+  if (der.empty()) return MissingField(field);
+  absl::StatusOr<Message> decoded = Message::Decode(der);
+  if (!decoded.ok()) return InvalidField(field, decoded.status());
+  return decoded;
 }
 
 int64_t ToMs(absl::Time t) { return absl::ToUnixMillis(t); }
@@ -61,8 +84,8 @@ std::string ToHex(absl::string_view bytes) {
 
 // The transactionId bytes from its hex form: 1..16 bytes, either case.
 absl::StatusOr<std::string> ParseTransactionId(absl::string_view hex) {
-  if (hex.empty() || hex.size() % 2 != 0 ||
-      hex.size() > 2 * rsp::kMaxTransactionIdSize) {
+  if (hex.empty()) return MissingField("transactionId");
+  if (hex.size() % 2 != 0 || hex.size() > 2 * rsp::kMaxTransactionIdSize) {
     return Gsma(GsmaError::kUnknownTransactionId,
                 "transactionId is not 1..16 bytes of hex");
   }
@@ -181,9 +204,14 @@ absl::StatusOr<rsp::StoreMetadataRequest> MetadataOf(
 }
 
 // The profile's PPRs against the eUICC's forbidden ones, its size against
-// the free memory (8.2.5/4.3 when not eligible).
+// the free memory (8.2.5/4.3 when not eligible). A field used only here that
+// does not parse (extCardResource is TS 102 226 TLV data the eUICC signed
+// but we cannot read) counts as unknown: its check is skipped and its name
+// appended to `unparsed`, never a refusal (the signature covered the bytes
+// as received, so nothing is wrong with the request).
 absl::Status CheckEligibility(const ProfileRecord& record,
-                              const rsp::EuiccInfo2& info2) {
+                              const rsp::EuiccInfo2& info2,
+                              std::vector<absl::string_view>& unparsed) {
   if (info2.forbidden_profile_policy_rules.has_value()) {
     for (uint32_t bit : record.metadata().profile_policy_rules()) {
       if (info2.forbidden_profile_policy_rules->Get(bit)) {
@@ -196,10 +224,9 @@ absl::Status CheckEligibility(const ProfileRecord& record,
     absl::StatusOr<rsp::ExtCardResource> resource =
         rsp::ExtCardResource::Parse(info2.ext_card_resource);
     if (!resource.ok()) {
-      return Malformed("EUICCInfo2.extCardResource", resource.status());
-    }
-    if (resource->free_non_volatile_memory.has_value() &&
-        *resource->free_non_volatile_memory < record.profile_size()) {
+      unparsed.push_back("extCardResource");
+    } else if (resource->free_non_volatile_memory.has_value() &&
+               *resource->free_non_volatile_memory < record.profile_size()) {
       return Gsma(GsmaError::kNoEligibleProfile,
                   absl::StrCat("profile of ", record.profile_size(),
                                " bytes, the eUICC has ",
@@ -368,18 +395,25 @@ DownloadService::InitiateAuthentication(
 absl::Status DownloadService::DoInitiate(
     const es9plus::InitiateAuthenticationRequest& request,
     es9plus::InitiateAuthenticationResponse& response) {
+  // The request's format first (SGP.22 common codes 1.6/2.x), then its
+  // meaning.
+  if (request.euicc_challenge().empty()) return MissingField("euiccChallenge");
+  if (request.euicc_challenge().size() != rsp::kChallengeSize) {
+    return InvalidField(
+        "euiccChallenge",
+        absl::InvalidArgumentError(
+            absl::StrCat(request.euicc_challenge().size(), " bytes, not 16")));
+  }
+  if (request.smdp_address().empty()) return MissingField("smdpAddress");
+  ASSIGN_OR_RETURN(
+      rsp::EuiccInfo1 info1_value,
+      DecodeField<rsp::EuiccInfo1>("euiccInfo1", request.euicc_info1()));
+  const rsp::EuiccInfo1* info1 = &info1_value;
   if (!IsOurAddress(request.smdp_address(), options_.smdp_address)) {
     return Gsma(GsmaError::kInvalidSmdpAddress,
                 absl::StrCat("SM-DP+ address '", request.smdp_address(),
                              "' is not ours"));
   }
-  if (request.euicc_challenge().size() != rsp::kChallengeSize) {
-    return Malformed("euiccChallenge",
-                     absl::InvalidArgumentError("not 16 bytes"));
-  }
-  absl::StatusOr<rsp::EuiccInfo1> info1 =
-      rsp::EuiccInfo1::Decode(request.euicc_info1());
-  if (!info1.ok()) return Malformed("euiccInfo1", info1.status());
   if (info1->svn.major != 2 && info1->svn.major != 3) {
     return Gsma(GsmaError::kUnsupportedSvn,
                 absl::StrCat("SVN ", info1->svn.ToString(), " unsupported"));
@@ -532,6 +566,33 @@ absl::Status CheckOrder(const ProfileRecord& record, absl::string_view eid,
   return absl::OkStatus();
 }
 
+// The order an empty matchingId selects among `by_eid` (oldest first): the
+// oldest one placed without a matchingId that is released or bound; else the
+// oldest one placed without a matchingId at all (CheckOrder then says why it
+// cannot be downloaded, e.g. 8.2/1.2 not released); nullopt when there is
+// none.
+std::optional<ProfileRecord> PendingOrderForEid(
+    std::vector<ProfileRecord>& by_eid) {
+  ProfileRecord* first_ordered = nullptr;
+  for (ProfileRecord& p : by_eid) {
+    if (!p.order().matching_id().empty()) continue;
+    switch (p.state()) {
+      case store::RELEASED:
+      case store::DOWNLOADED:
+        return std::move(p);
+      case store::ALLOCATED:
+      case store::LINKED:
+      case store::CONFIRMED:
+        if (first_ordered == nullptr) first_ordered = &p;
+        break;
+      default:
+        break;  // over (installed, error, ...)
+    }
+  }
+  if (first_ordered == nullptr) return std::nullopt;
+  return std::move(*first_ordered);
+}
+
 }  // namespace
 
 absl::StatusOr<std::optional<KeptBinding>> DownloadService::RetryBinding(
@@ -570,12 +631,11 @@ absl::Status DownloadService::DoAuthenticate(
     return absl::InternalError(
         absl::StrCat("session names unknown identity ", session.identity()));
   }
-  absl::StatusOr<rsp::AuthenticateServerResponse> decoded =
-      rsp::AuthenticateServerResponse::Decode(
-          request.authenticate_server_response());
-  if (!decoded.ok()) {
-    return Malformed("authenticateServerResponse", decoded.status());
-  }
+  ASSIGN_OR_RETURN(rsp::AuthenticateServerResponse decoded_value,
+                   DecodeField<rsp::AuthenticateServerResponse>(
+                       "authenticateServerResponse",
+                       request.authenticate_server_response()));
+  const rsp::AuthenticateServerResponse* decoded = &decoded_value;
   if (const auto* error =
           std::get_if<rsp::AuthenticateResponseError>(&decoded->result)) {
     // The eUICC refused us: the session is over.
@@ -628,24 +688,31 @@ absl::Status DownloadService::DoAuthenticate(
     if (!found.ok()) return found.status();
     record = *std::move(found);
   } else {
-    // Default SM-DP+ / SM-DS: the profile prepared for this EID.
+    // Default SM-DP+ / SM-DS (SGP.22 3.1.2): the profile the operator
+    // prepared for this EID with no matchingId (ConfirmOrder with the EID
+    // and an empty matchingId). An activation-code order is found by its
+    // matchingId only, even once a download bound it to this EID: a failed
+    // one must not shadow the EID's own order.
     ASSIGN_OR_RETURN(std::vector<ProfileRecord> profiles,
                      store_.GetProfilesByEid(euicc.eid));
-    bool found = false;
-    for (ProfileRecord& p : profiles) {
-      if (p.state() == store::RELEASED || p.state() == store::DOWNLOADED) {
-        record = std::move(p);
-        found = true;
-        break;
-      }
+    std::optional<ProfileRecord> pending = PendingOrderForEid(profiles);
+    if (!pending.has_value()) {
+      return Gsma(GsmaError::kEidRefused, "no order is pending for this EID");
     }
-    if (!found) {
-      return Gsma(GsmaError::kMatchingIdRefused,
-                  "no profile is pending for this EID");
-    }
+    record = *std::move(pending);
   }
   absl::Status check = CheckOrder(record, euicc.eid, now, options_);
-  if (check.ok()) check = CheckEligibility(record, signed1.euicc_info2);
+  if (check.ok()) {
+    std::vector<absl::string_view> unparsed;
+    check = CheckEligibility(record, signed1.euicc_info2, unparsed);
+    if (!unparsed.empty()) {
+      unparsed_eligibility_fields_.fetch_add(unparsed.size(),
+                                             std::memory_order_relaxed);
+      LogInfo("AuthenticateClient ", ToHex(tid), ": EUICCInfo2 ",
+              absl::StrJoin(unparsed, ", "),
+              " does not parse; eligibility skips it");
+    }
+  }
   if (!check.ok()) {
     std::optional<GsmaError> e = GetGsmaError(check);
     if (e == GsmaError::kNoEligibleProfile ||
@@ -768,11 +835,11 @@ absl::Status DownloadService::DoGetBpp(
     return absl::InternalError(
         absl::StrCat("session names unknown identity ", session.identity()));
   }
-  absl::StatusOr<rsp::PrepareDownloadResponse> decoded =
-      rsp::PrepareDownloadResponse::Decode(request.prepare_download_response());
-  if (!decoded.ok()) {
-    return Malformed("prepareDownloadResponse", decoded.status());
-  }
+  ASSIGN_OR_RETURN(
+      rsp::PrepareDownloadResponse decoded_value,
+      DecodeField<rsp::PrepareDownloadResponse>(
+          "prepareDownloadResponse", request.prepare_download_response()));
+  const rsp::PrepareDownloadResponse* decoded = &decoded_value;
   if (const auto* error =
           std::get_if<rsp::PrepareDownloadResponseError>(&decoded->result)) {
     return Gsma(GsmaError::kEuiccSignatureInvalid,
@@ -805,52 +872,19 @@ absl::Status DownloadService::DoGetBpp(
                 "another session holds the profile");
   }
 
-  // The confirmation code.
+  // The confirmation code (SGP.22 3.1.3.2, 5.6.3). A missing or wrong code
+  // keeps the session and the hold: the LPA asks the user again and calls
+  // PrepareDownload and GetBoundProfilePackage anew with the same
+  // transactionId. Each wrong code counts; the last one allowed ends the
+  // order (ERROR, notification point 2) in the same commit.
   if (session.cc_required()) {
     if (!signed2.hash_cc.has_value()) {
-      RETURN_IF_ERROR(store_.DeleteSession(tid));
       return Gsma(GsmaError::kConfirmationCodeMissing, "hashCc missing");
     }
     const std::string expected =
         HashCcFromCodeHash(record.order().confirmation_code_hash(), tid);
     if (!ConstantTimeEquals(*signed2.hash_cc, expected)) {
-      // hashCc is bound to this transactionId: the session is over.
-      RETURN_IF_ERROR(store_.DeleteSession(tid));
-      profiles::TransitionRequest count;
-      count.iccid = record.iccid();
-      count.to = record.state();
-      count.from = {record.state()};
-      count.mutate = [&](ProfileRecord& r) -> absl::Status {
-        r.mutable_order()->set_cc_attempts(r.order().cc_attempts() + 1);
-        if (r.session_transaction_id() == tid) r.clear_session_transaction_id();
-        return absl::OkStatus();
-      };
-      count.audit.set_actor(Actor(session.eid()));
-      count.audit.set_action("GetBoundProfilePackage");
-      count.audit.set_detail("wrong confirmation code");
-      ASSIGN_OR_RETURN(ProfileRecord counted, store_.Transition(count));
-      if (counted.order().cc_attempts() < options_.max_cc_attempts) {
-        return Gsma(GsmaError::kConfirmationCodeRefused,
-                    "wrong confirmation code");
-      }
-      absl::Status exhausted = Gsma(GsmaError::kConfirmationCodeRetriesExceeded,
-                                    "too many wrong confirmation codes");
-      profiles::TransitionRequest end;
-      end.iccid = record.iccid();
-      end.from = {counted.state()};
-      end.to = store::ERROR;
-      end.mutate = [&](ProfileRecord& r) -> absl::Status {
-        r.set_last_result("confirmation code retries exceeded");
-        return absl::OkStatus();
-      };
-      end.audit.set_actor(Actor(session.eid()));
-      end.audit.set_action("GetBoundProfilePackage");
-      end.audit.set_detail("confirmation code retries exceeded");
-      end.notify =
-          Callback(kPointConfirmationFailure, session.eid(), exhausted, now);
-      absl::Status s = store_.Transition(end).status();
-      if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
-      return exhausted;
+      return RefuseConfirmationCode(record, session, now);
     }
   }
 
@@ -960,6 +994,61 @@ absl::Status DownloadService::DoGetBpp(
   return absl::OkStatus();
 }
 
+absl::Status DownloadService::RefuseConfirmationCode(
+    const ProfileRecord& record, const SessionRecord& session, absl::Time now) {
+  const std::string& tid = session.transaction_id();
+  const uint32_t counted = record.order().cc_attempts() + 1;
+  const bool exhausted = counted >= options_.max_cc_attempts;
+  const absl::Status refusal =
+      exhausted ? Gsma(GsmaError::kConfirmationCodeRetriesExceeded,
+                       "too many wrong confirmation codes")
+                : Gsma(GsmaError::kConfirmationCodeRefused,
+                       absl::StrCat("wrong confirmation code (", counted,
+                                    " of ", options_.max_cc_attempts, ")"));
+  profiles::TransitionRequest t;
+  t.iccid = record.iccid();
+  t.from = {record.state()};
+  t.to = exhausted ? store::ERROR : record.state();
+  t.mutate = [&](ProfileRecord& r) -> absl::Status {
+    // Compare-and-set on the count: a concurrent wrong code retries.
+    if (r.order().cc_attempts() + 1 != counted ||
+        r.session_transaction_id() != tid) {
+      return absl::AbortedError("the order changed");
+    }
+    r.mutable_order()->set_cc_attempts(counted);
+    if (exhausted) {
+      r.clear_session_transaction_id();
+      r.set_last_result("confirmation code retries exceeded");
+    }
+    return absl::OkStatus();
+  };
+  t.audit.set_actor(Actor(session.eid()));
+  t.audit.set_action("GetBoundProfilePackage");
+  t.audit.set_detail(exhausted
+                         ? std::string("confirmation code retries exceeded")
+                         : std::string(refusal.message()));
+  if (exhausted) {
+    t.notify = Callback(kPointConfirmationFailure, session.eid(), refusal, now);
+  }
+  absl::Status s = store_.Transition(t).status();
+  if (absl::IsAborted(s) || absl::IsFailedPrecondition(s)) {
+    // Another call changed the order first: answer from its new state.
+    ASSIGN_OR_RETURN(ProfileRecord now_record,
+                     store_.GetProfileHead(record.iccid()));
+    if (now_record.session_transaction_id() != tid) {
+      return Gsma(GsmaError::kBppUnavailable,
+                  "another session holds the profile");
+    }
+    return RefuseConfirmationCode(now_record, session, now);
+  }
+  RETURN_IF_ERROR(s);
+  if (exhausted) {
+    // The order is over; nothing can be bound in this session any more.
+    RETURN_IF_ERROR(store_.DeleteSession(tid));
+  }
+  return refusal;
+}
+
 // ---- HandleNotification ----------------------------------------------------
 
 absl::StatusOr<es9plus::HandleNotificationResponse>
@@ -972,9 +1061,10 @@ DownloadService::HandleNotification(
 absl::Status DownloadService::DoNotification(
     const es9plus::HandleNotificationRequest& request) {
   const absl::Time now = Now();
-  absl::StatusOr<rsp::PendingNotification> decoded =
-      rsp::PendingNotification::Decode(request.pending_notification());
-  if (!decoded.ok()) return Malformed("pendingNotification", decoded.status());
+  ASSIGN_OR_RETURN(rsp::PendingNotification decoded_value,
+                   DecodeField<rsp::PendingNotification>(
+                       "pendingNotification", request.pending_notification()));
+  const rsp::PendingNotification* decoded = &decoded_value;
 
   if (const auto* other =
           std::get_if<rsp::OtherSignedNotification>(&decoded->notification)) {
@@ -1031,15 +1121,22 @@ absl::Status DownloadService::DoNotification(
   }
   ASSIGN_OR_RETURN(ProfileRecord record,
                    store_.GetProfileHead(session.iccid()));
-  if (record.state() != store::DOWNLOADED ||
-      record.session_transaction_id() != tid) {
+  if (record.session_transaction_id() != tid ||
+      (record.state() != store::DOWNLOADED && record.state() != store::ERROR) ||
+      (record.state() == store::ERROR &&
+       (!success && record.last_result() == result))) {
     // A duplicate (the result is already recorded) or a result for a
     // session that no longer holds the profile: nothing changes.
     return absl::OkStatus();
   }
+  // ERROR held by this session: the LPA reported the failure first
+  // (cancelSessionResponseError after the BPP); the eUICC's signed result
+  // is the truth: its error reason replaces the LPA's, and a success
+  // installs the profile after all.
+  const bool reported_before = record.state() == store::ERROR;
   profiles::TransitionRequest finish;
   finish.iccid = record.iccid();
-  finish.from = {store::DOWNLOADED};
+  finish.from = {record.state()};
   finish.to = success ? store::INSTALLED : store::ERROR;
   finish.mutate = [&](ProfileRecord& r) -> absl::Status {
     if (r.session_transaction_id() != tid) {
@@ -1051,11 +1148,15 @@ absl::Status DownloadService::DoNotification(
   finish.audit.set_actor(Actor(session.eid()));
   finish.audit.set_action("HandleNotification");
   finish.audit.set_detail(result);
-  finish.notify =
-      Callback(kPointBppInstallation, session.eid(),
-               success ? absl::OkStatus() : absl::AbortedError(result), now,
-               result, request.pending_notification());
-  if (!success) finish.notify->set_status(std::string(kFailed));
+  // The operator already heard of a reported failure; it hears of the
+  // result when it differs (an installation after all).
+  if (!reported_before || success) {
+    finish.notify =
+        Callback(kPointBppInstallation, session.eid(),
+                 success ? absl::OkStatus() : absl::AbortedError(result), now,
+                 result, request.pending_notification());
+    if (!success) finish.notify->set_status(std::string(kFailed));
+  }
   absl::Status s = store_.Transition(finish).status();
   if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
   // The session is kept until it expires, so a duplicate is recognised; its
@@ -1087,20 +1188,18 @@ absl::Status DownloadService::DoCancel(
       LoadSession(store_, tid, now,
                   {SessionRecord::INITIATED, SessionRecord::AUTHENTICATED,
                    SessionRecord::BPP_SENT}));
-  absl::StatusOr<rsp::CancelSessionResponse> decoded =
-      rsp::CancelSessionResponse::Decode(request.cancel_session_response());
-  if (!decoded.ok()) {
-    return Malformed("cancelSessionResponse", decoded.status());
+  ASSIGN_OR_RETURN(
+      rsp::CancelSessionResponse decoded_value,
+      DecodeField<rsp::CancelSessionResponse>(
+          "cancelSessionResponse", request.cancel_session_response()));
+  const rsp::CancelSessionResponse* decoded = &decoded_value;
+  if (const auto* error =
+          std::get_if<rsp::CancelSessionError>(&decoded->result)) {
+    return EndAfterEuiccCancelError(session, *error, now);
   }
-  const auto* ok = std::get_if<rsp::CancelSessionResponseOk>(&decoded->result);
-  if (ok == nullptr) {
-    // The eUICC had no such session: nothing was signed; end ours.
-    RETURN_IF_ERROR(store_.DeleteSession(tid));
-    return Gsma(GsmaError::kUnknownTransactionId,
-                "the eUICC answered cancelSessionResponseError");
-  }
+  const auto& ok = std::get<rsp::CancelSessionResponseOk>(decoded->result);
   const rsp::EuiccCancelSessionSigned& signed_part =
-      ok->euicc_cancel_session_signed.value;
+      ok.euicc_cancel_session_signed.value;
   if (signed_part.smdp_oid.ToString() != options_.smdp_oid) {
     return Gsma(GsmaError::kInvalidSmdpOid,
                 absl::StrCat("smdpOid ", signed_part.smdp_oid.ToString(),
@@ -1115,11 +1214,18 @@ absl::Status DownloadService::DoCancel(
     return store_.DeleteSession(tid);
   }
   RETURN_IF_ERROR(VerifyWithSessionKey(session,
-                                       ok->euicc_cancel_session_signed.der,
-                                       ok->euicc_cancel_session_signature));
+                                       ok.euicc_cancel_session_signed.der,
+                                       ok.euicc_cancel_session_signature));
 
   const rsp::CancelSessionReason reason = signed_part.reason;
   const bool give_back = IsCancelGiveBack(reason);
+  // Postponed or timeout (SGP.22 5.6.5, 3.1.3): the download may resume,
+  // so, like an interrupted load, the session's one-time key agreement is
+  // kept for the retry (its bppEuiccOtpk); the session stays, CANCELLED,
+  // as long as a delivered one would. Other reasons end the order and drop
+  // it.
+  const bool keep_binding = give_back && options_.reuse_one_time_keys &&
+                            Usable(StateOf(session).binding());
   const std::string why = absl::StrCat("cancelled: ", rsp::ToString(reason));
   profiles::TransitionRequest cancel;
   cancel.iccid = session.iccid();
@@ -1129,13 +1235,22 @@ absl::Status DownloadService::DoCancel(
     if (r.session_transaction_id() != tid) {
       return absl::FailedPreconditionError("held by another session");
     }
-    r.clear_session_transaction_id();
+    // A kept binding is found through the profile's session.
+    if (!keep_binding) r.clear_session_transaction_id();
     r.set_last_result(why);
     return absl::OkStatus();
   };
+  if (keep_binding) {
+    SessionRecord kept = session;
+    kept.set_stage(SessionRecord::CANCELLED);
+    kept.set_expires_at_ms(ToMs(now + options_.notification_ttl));
+    cancel.session = std::move(kept);
+  }
   cancel.audit.set_actor(Actor(session.eid()));
   cancel.audit.set_action("CancelSession");
-  cancel.audit.set_detail(why);
+  cancel.audit.set_detail(
+      keep_binding ? absl::StrCat(why, "; one-time keys kept for a retry")
+                   : why);
   cancel.notify = Callback(session.stage() == SessionRecord::BPP_SENT
                                ? kPointBppInstallation
                                : kPointBppDownload,
@@ -1143,6 +1258,60 @@ absl::Status DownloadService::DoCancel(
   cancel.notify->set_status(std::string(kFailed));
   absl::Status s = store_.Transition(cancel).status();
   if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
+  if (s.ok() && keep_binding) return absl::OkStatus();
+  return store_.DeleteSession(tid);
+}
+
+absl::Status DownloadService::EndAfterEuiccCancelError(
+    const SessionRecord& session, rsp::CancelSessionError error,
+    absl::Time now) {
+  // SGP.22 5.6.5 verifies only a signed answer: an error means the eUICC
+  // has no session of this transactionId any more. LPAs (lpac) cancel after
+  // any failed step, a failed LoadBoundProfilePackage among them, and the
+  // eUICC, which already ended that session, answers an error. The request
+  // succeeds; what it means for the order depends on how far the session
+  // went.
+  const std::string& tid = session.transaction_id();
+  const std::string euicc_said = absl::StrCat(
+      "the eUICC answered cancelSessionResponseError ", rsp::ToString(error));
+  if (session.stage() == SessionRecord::INITIATED) {
+    return store_.DeleteSession(tid);
+  }
+  const bool bpp_sent = session.stage() == SessionRecord::BPP_SENT;
+  // After the BPP: the installation failed (the eUICC's own
+  // ProfileInstallationResult, if it comes, is still recorded). Before it:
+  // nothing was bound; the profile is given back for another attempt.
+  const std::string why =
+      bpp_sent ? absl::StrCat("installation failed: ", euicc_said)
+               : absl::StrCat("cancelled: ", euicc_said);
+  profiles::TransitionRequest t;
+  t.iccid = session.iccid();
+  t.from = {store::RELEASED, store::DOWNLOADED};
+  t.to = bpp_sent ? store::ERROR : store::RELEASED;
+  t.mutate = [&](ProfileRecord& r) -> absl::Status {
+    if (r.session_transaction_id() != tid) {
+      return absl::FailedPreconditionError("held by another session");
+    }
+    // After the BPP the session stays the profile's, so that the eUICC's
+    // ProfileInstallationResult still verifies and is recorded.
+    if (!bpp_sent) r.clear_session_transaction_id();
+    r.set_last_result(why);
+    return absl::OkStatus();
+  };
+  if (bpp_sent) {
+    SessionRecord ended = session;
+    ended.clear_extra();  // the order is over: no retry binding
+    t.session = std::move(ended);
+  }
+  t.audit.set_actor(Actor(session.eid()));
+  t.audit.set_action("CancelSession");
+  t.audit.set_detail(why);
+  t.notify = Callback(bpp_sent ? kPointBppInstallation : kPointBppDownload,
+                      session.eid(), absl::AbortedError(why), now, why);
+  t.notify->set_status(std::string(kFailed));
+  absl::Status s = store_.Transition(t).status();
+  if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
+  if (s.ok() && bpp_sent) return absl::OkStatus();
   return store_.DeleteSession(tid);
 }
 

@@ -18,9 +18,9 @@
 // State: sessions live in the ProfileStore (SessionRecord by
 // transactionId), written at every step, so any node sharing the store can
 // serve the next step (synced, except the InitiateAuthentication one: a
-// crash then only makes the LPA start again). Profile state changes are compare-and-set
-// transitions of the store with their audit entry and operator callback
-// (HandleDownloadProgressInfo notification point) in the same commit:
+// crash then only makes the LPA start again). Profile state changes are
+// compare-and-set transitions of the store with their audit entry and operator
+// callback (HandleDownloadProgressInfo notification point) in the same commit:
 //   AuthenticateClient      RELEASED (or DOWNLOADED, for a retry) -> RELEASED,
 //                           download_attempts + 1, EID bound; point 1
 //   GetBoundProfilePackage  RELEASED -> DOWNLOADED; point 3
@@ -28,7 +28,8 @@
 //                           -> ERROR, point 2
 //   HandleNotification      DOWNLOADED -> INSTALLED (success) or ERROR; point 4
 //   CancelSession           postponed / timeout: back to RELEASED; any other
-//                           reason: ERROR; point 3 (4 after the BPP was sent)
+//                           reason: ERROR; point 3 (4 after the BPP was sent);
+//                           cancelSessionResponseError after the BPP: ERROR
 //
 // Retries with the same one-time keys (SGP.22 3.1.3, 5.6.2, 5.7.5): every
 // binding keeps its key agreement, sealed with the KEK, in the session
@@ -61,10 +62,27 @@
 //     answer) is bound again with the same one-time keys too.
 //   - reuse_one_time_keys = false turns all of this off (no Seal per
 //     binding, never bppEuiccOtpk).
-//   - Malformed eUICC data (DER that does not decode, a wrong-size
-//     challenge) is 8.1/6.1 "eUICC - Verification failed": nothing the
-//     eUICC sent can be verified; a transactionId that is not 1..16 bytes of
-//     hex is 8.10.1/3.9.
+//   - A request field that is missing is 1.6/2.2, one without its format
+//     (DER that does not decode, a challenge that is not 16 bytes) 1.6/2.1
+//     (SGP.22 5.2.6 common codes); 8.1/6.1 "eUICC - Verification failed" is
+//     for signatures and certificates that do not verify. A transactionId
+//     that is not 1..16 bytes of hex is 8.10.1/3.9 (unknown).
+//   - An informational field used only for eligibility (EUICCInfo2
+//     extCardResource) that does not parse counts as unknown: its check is
+//     skipped and counted (unparsed_eligibility_fields()), never refused.
+//   - An empty matchingId selects the order placed for the EID without a
+//     matchingId; none is 8.1.1/3.8 (EID refused).
+//   - A wrong confirmation code counts an attempt and keeps the session (the
+//     LPA may ask again with the same transactionId); the last one allowed
+//     ends the order.
+//   - CancelSession with reason postponed or timeout keeps the session's
+//     one-time key agreement for the retry (session stage CANCELLED until
+//     notification_ttl); other reasons end the order and drop it. A
+//     cancelSessionResponseError (the eUICC has no session) after the BPP
+//     records a failed installation (ERROR, point 4); before it, the profile
+//     is given back. The eUICC's signed ProfileInstallationResult, when it
+//     comes, still decides: a success installs an ERROR profile its session
+//     holds.
 //
 // Thread-safety: every method may be called from many threads at once. The
 // service holds references to the store, the KEK, the provider; they must
@@ -72,6 +90,7 @@
 #ifndef SMDP_SMDP_DOWNLOAD_DOWNLOAD_SERVICE_H_
 #define SMDP_SMDP_DOWNLOAD_DOWNLOAD_SERVICE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -89,6 +108,7 @@
 #include "smdp/common/function_status.h"
 #include "smdp/download/bpp_builder.h"
 #include "smdp/download/session_state.pb.h"
+#include "smdp/rsp/notification.h"
 #include "smdp/server/identity.h"
 
 namespace smdp::download {
@@ -164,6 +184,13 @@ class DownloadService {
   // periodically (e.g. every minute) on one or more nodes.
   [[nodiscard]] absl::StatusOr<size_t> CleanUpExpiredSessions(size_t limit);
 
+  // How many informational fields of EUICCInfo2 (extCardResource) did not
+  // parse since start-up: eligibility treated each as unknown and skipped
+  // its check (logged at info level).
+  uint64_t unparsed_eligibility_fields() const {
+    return unparsed_eligibility_fields_.load(std::memory_order_relaxed);
+  }
+
  private:
   struct Identity {
     SmdpIdentity identity;
@@ -195,9 +222,18 @@ class DownloadService {
                               es9plus::AuthenticateClientResponse& response);
   absl::Status DoGetBpp(const es9plus::GetBoundProfilePackageRequest& request,
                         es9plus::GetBoundProfilePackageResponse& response);
+  // A wrong hashCc in `session` for `record`: counts it and answers
+  // 8.2.7/3.8, or at the limit ends the order and answers 8.2.7/6.4.
+  absl::Status RefuseConfirmationCode(const store::ProfileRecord& record,
+                                      const store::SessionRecord& session,
+                                      absl::Time now);
   absl::Status DoNotification(
       const es9plus::HandleNotificationRequest& request);
   absl::Status DoCancel(const es9plus::CancelSessionRequest& request);
+  // CancelSession answered by the eUICC with an error (it has no session).
+  absl::Status EndAfterEuiccCancelError(const store::SessionRecord& session,
+                                        rsp::CancelSessionError error,
+                                        absl::Time now);
 
   const DownloadServiceOptions options_;
   const std::vector<Identity> identities_;
@@ -207,6 +243,7 @@ class DownloadService {
   const hsm::SecretKey& kek_;
   hsm::CryptoProvider& provider_;
   const BoundProfilePackageBuilder builder_;
+  std::atomic<uint64_t> unparsed_eligibility_fields_{0};
 };
 
 // Kept here for callers of this header (function_status.h has them).

@@ -528,6 +528,37 @@ class Es9ErrorTest : public DownloadServiceTest {
     return response.ok() ? *response : es9plus::CancelSessionResponse();
   }
 
+  // CancelSession with `der` as the cancelSessionResponse of `tid` (hex).
+  es9plus::CancelSessionResponse CancelRaw(absl::string_view tid,
+                                           absl::string_view der) {
+    es9plus::CancelSessionRequest request;
+    request.set_transaction_id(std::string(tid));
+    request.set_cancel_session_response(std::string(der));
+    auto response = service_->CancelSession(request);
+    EXPECT_THAT(response.status(), IsOk());
+    return response.ok() ? *response : es9plus::CancelSessionResponse();
+  }
+
+  // The eUICC's PrepareDownload for `auth` with `cc`, then
+  // GetBoundProfilePackage in the same session.
+  es9plus::GetBoundProfilePackageResponse PrepareAndGet(
+      euicc::SoftwareEuicc& e, const es9plus::AuthenticateClientResponse& auth,
+      std::optional<std::string> cc) {
+    euicc::AuthenticateClientFields fields;
+    fields.smdp_signed2 = auth.smdp_signed2();
+    fields.smdp_signature2 = auth.smdp_signature2();
+    fields.smdp_certificate = auth.smdp_certificate();
+    auto prepared = e.PrepareDownload(fields, cc);
+    EXPECT_TRUE(prepared.ok()) << prepared.status;
+    es9plus::GetBoundProfilePackageRequest request;
+    request.set_transaction_id(auth.transaction_id());
+    request.set_prepare_download_response(prepared.der);
+    auto response = service_->GetBoundProfilePackage(request);
+    EXPECT_THAT(response.status(), IsOk());
+    return response.ok() ? *response
+                         : es9plus::GetBoundProfilePackageResponse();
+  }
+
   absl::StatusOr<etest::TestCi> DevCi() {
     const pki::DevPkiCurve& c = pkis->dev.ForCurve(Curve::kNistP256);
     etest::TestCi ci;
@@ -557,8 +588,9 @@ TEST_F(Es9ErrorTest, InitiateAuthenticationChecks) {
         std::string("other.example.com:8443"), kAddress + ".evil:443"}) {
     EXPECT_THAT(InitiateWith(info1, bad), FailedWith("8.8.1", "3.8")) << bad;
   }
-  EXPECT_THAT(InitiateWith("\x01\x02"), FailedWith("8.1", "6.1"));
-  EXPECT_THAT(InitiateWith(info1, kAddress, "short"), FailedWith("8.1", "6.1"));
+  // Format errors are 1.6/2.x (see MalformedRequestFieldsAreFormatErrors).
+  EXPECT_THAT(InitiateWith("\x01\x02"), FailedWith("1.6", "2.1"));
+  EXPECT_THAT(InitiateWith(info1, kAddress, "short"), FailedWith("1.6", "2.1"));
   auto decoded = rsp::EuiccInfo1::Decode(info1);
   ASSERT_THAT(decoded.status(), IsOk());
   rsp::EuiccInfo1 svn = *decoded;
@@ -577,7 +609,7 @@ TEST_F(Es9ErrorTest, UnknownOrMalformedTransactionId) {
   EXPECT_THAT(AuthenticateRaw("00112233", "\x30\x00"),
               FailedWith("8.10.1", "3.9"));
   EXPECT_THAT(AuthenticateRaw("XYZ", "\x30\x00"), FailedWith("8.10.1", "3.9"));
-  EXPECT_THAT(AuthenticateRaw("", "\x30\x00"), FailedWith("8.10.1", "3.9"));
+  EXPECT_THAT(AuthenticateRaw("", "\x30\x00"), FailedWith("1.6", "2.2"));
   es9plus::GetBoundProfilePackageRequest get;
   get.set_transaction_id("AABB");
   EXPECT_THAT(*service_->GetBoundProfilePackage(get),
@@ -588,7 +620,7 @@ TEST_F(Es9ErrorTest, UnknownOrMalformedTransactionId) {
   // A malformed AuthenticateServerResponse of a live session.
   auto init = Initiate(*e);
   EXPECT_THAT(AuthenticateRaw(init.transaction_id(), "\x30\x00"),
-              FailedWith("8.1", "6.1"));
+              FailedWith("1.6", "2.1"));
 }
 
 TEST_F(Es9ErrorTest, AuthenticateClientSignatureAndSessionChecks) {
@@ -676,7 +708,11 @@ TEST_F(Es9ErrorTest, BadEumAndEuiccCertificates) {
     bad.set_authenticate_server_response(junk);
     auto answer = service_->AuthenticateClient(bad);
     ASSERT_THAT(answer.status(), IsOk());
-    EXPECT_THAT(*answer, FailedWith("8.1", "6.1"));
+    if (junk.empty()) {
+      EXPECT_THAT(*answer, FailedWith("1.6", "2.2"));
+    } else {
+      EXPECT_THAT(*answer, FailedWith("1.6", "2.1"));
+    }
   }
   es9plus::AuthenticateClientRequest no_session;
   no_session.set_transaction_id("not hex");
@@ -764,6 +800,47 @@ TEST_F(Es9ErrorTest, ConfirmationCode) {
   EXPECT_THAT(Authenticate(*e, "MATCH-1"), FailedWith("8.2.7", "6.4"));
 }
 
+// SGP.22 3.1.3.2 and 5.6.3 (GetBoundProfilePackage): a wrong hashCc is
+// 8.2.7/3.8 and the session survives, so that the LPA lets the user enter the
+// code again (new PrepareDownload, same transactionId).
+TEST_F(Es9ErrorTest, WrongConfirmationCodeKeepsTheSession) {
+  Order(iccid_, {.confirmation_code = "1234"});
+  auto e = Euicc(Curve::kNistP256);
+  es9plus::AuthenticateClientResponse auth = Authenticate(*e, "MATCH-1");
+  ASSERT_THAT(auth, Succeeded());
+  EXPECT_THAT(PrepareAndGet(*e, auth, "9999"), FailedWith("8.2.7", "3.8"));
+  EXPECT_EQ(store_->GetProfile(iccid_)->order().cc_attempts(), 1u);
+  EXPECT_EQ(State(iccid_), store::RELEASED);
+  auto bpp = PrepareAndGet(*e, auth, "1234");
+  ASSERT_THAT(bpp, Succeeded());
+  EXPECT_EQ(bpp.transaction_id(), auth.transaction_id());
+  auto loaded = e->LoadBoundProfilePackage(bpp.bound_profile_package());
+  ASSERT_THAT(loaded.status(), IsOk());
+  ASSERT_THAT(loaded->status, IsOk());
+  EXPECT_THAT(Notify(loaded->profile_installation_result), Succeeded());
+  EXPECT_EQ(State(iccid_), store::INSTALLED);
+  // One download attempt, one wrong code.
+  EXPECT_EQ(store_->GetProfile(iccid_)->order().download_attempts(), 1u);
+}
+
+// SGP.22 5.6.3: each wrong code counts; the last one allowed (8.2.7/6.4) ends
+// the order in ERROR with notification point 2, and the session with it.
+TEST_F(Es9ErrorTest, WrongConfirmationCodesInOneSessionUpToTheLimit) {
+  Order(iccid_, {.confirmation_code = "1234"});
+  auto e = Euicc(Curve::kNistP256);
+  es9plus::AuthenticateClientResponse auth = Authenticate(*e, "MATCH-1");
+  ASSERT_THAT(auth, Succeeded());
+  EXPECT_THAT(PrepareAndGet(*e, auth, "1111"), FailedWith("8.2.7", "3.8"));
+  EXPECT_THAT(PrepareAndGet(*e, auth, "2222"), FailedWith("8.2.7", "3.8"));
+  EXPECT_THAT(PrepareAndGet(*e, auth, "3333"), FailedWith("8.2.7", "6.4"));
+  EXPECT_EQ(State(iccid_), store::ERROR);
+  EXPECT_EQ(store_->GetProfile(iccid_)->last_result(),
+            "confirmation code retries exceeded");
+  EXPECT_THAT(OutboxPoints(), ::testing::ElementsAre(1, 2));
+  // The session is over, the right code comes too late.
+  EXPECT_THAT(PrepareAndGet(*e, auth, "1234"), FailedWith("8.10.1", "3.9"));
+}
+
 TEST_F(Es9ErrorTest, RightConfirmationCode) {
   Order(iccid_, {.confirmation_code = "1234"});
   auto e = Euicc(Curve::kNistP256);
@@ -834,7 +911,7 @@ TEST_F(Es9ErrorTest, CancelSession) {
 TEST_F(Es9ErrorTest, NotificationChecks) {
   Order(iccid_, {});
   auto e = Euicc(Curve::kNistP256);
-  EXPECT_THAT(Notify("\x01\x02"), FailedWith("8.1", "6.1"));
+  EXPECT_THAT(Notify("\x01\x02"), FailedWith("1.6", "2.1"));
   auto bpp = GetBpp(*e, "MATCH-1");
   ASSERT_THAT(bpp, Succeeded());
   e->set_faults({.bad_pir_signature = true});
@@ -904,6 +981,179 @@ TEST_F(Es9ErrorTest, OlderSessionCannotTakeTheProfile) {
   request.set_prepare_download_response(prepared.der);
   EXPECT_THAT(*service_->GetBoundProfilePackage(request),
               FailedWith("8.2", "3.7"));
+}
+
+// SGP.22 3.1.2 (default SM-DP+) and 5.6.2: an empty matchingId for an EID
+// with no order pending is "EID - Refused" (8.1.1/3.8).
+TEST_F(Es9ErrorTest, EmptyMatchingIdWithNothingPendingRefusesTheEid) {
+  auto e = Euicc(Curve::kNistP256);
+  EXPECT_THAT(Authenticate(*e, std::nullopt), FailedWith("8.1.1", "3.8"));
+  EXPECT_THAT(Authenticate(*e, ""), FailedWith("8.1.1", "3.8"));
+  // An order for the EID that is not released yet says so.
+  Order(iccid_, {.matching_id = "", .eid = e->eid(), .release = false});
+  EXPECT_THAT(Authenticate(*e, std::nullopt), FailedWith("8.2", "1.2"));
+}
+
+// SGP.22 3.1.2: an empty matchingId selects only an order the operator
+// placed for the EID without a matchingId. An activation-code order that a
+// download bound to the EID (here one at its attempt limit) is found by its
+// matchingId only, and does not shadow the EID's own order.
+TEST_F(Es9ErrorTest, EmptyMatchingIdSelectsOnlyOrdersPlacedForTheEid) {
+  auto e = Euicc(Curve::kNistP256);
+  Order(ptest::TestIccid(0), {.matching_id = "AC-1"});
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_THAT(Authenticate(*e, "AC-1"), Succeeded()) << i;
+  }
+  EXPECT_THAT(Authenticate(*e, "AC-1"), FailedWith("8.8.5", "6.4"));
+  ASSERT_EQ(store_->GetProfile(ptest::TestIccid(0))->order().eid(), e->eid());
+  // Without an order of its own, the EID has nothing pending.
+  EXPECT_THAT(Authenticate(*e, std::nullopt), FailedWith("8.1.1", "3.8"));
+  Order(ptest::TestIccid(1), {.matching_id = "", .eid = e->eid()});
+  auto bpp = GetBpp(*e, std::nullopt);
+  ASSERT_THAT(bpp, Succeeded());
+  EXPECT_EQ(State(ptest::TestIccid(1)), store::DOWNLOADED);
+  EXPECT_EQ(State(ptest::TestIccid(0)), store::RELEASED);
+}
+
+// SGP.22 5.6.5 (CancelSession): lpac cancels after a failed
+// LoadBoundProfilePackage and the eUICC, whose session already ended,
+// answers cancelSessionResponseError. The installation failed: the profile
+// goes to ERROR with the reason, the operator hears of it (point 4), the
+// eUICC's own result later replaces the reason without a second callback.
+TEST_F(Es9ErrorTest, CancelErrorAfterTheBppRecordsTheFailedInstallation) {
+  Order(iccid_, {});
+  auto e = Euicc(Curve::kNistP256);
+  auto bpp = GetBpp(*e, "MATCH-1");
+  ASSERT_THAT(bpp, Succeeded());
+  const std::string tid = tid_;
+  auto tampered = etest::TamperProfileSegment(bpp.bound_profile_package(), 0);
+  ASSERT_THAT(tampered.status(), IsOk());
+  auto loaded = e->LoadBoundProfilePackage(*tampered);
+  ASSERT_THAT(loaded.status(), IsOk());
+  ASSERT_FALSE(loaded->status.ok());
+  auto cancelled = e->CancelSession(
+      absl::HexStringToBytes(tid), rsp::CancelSessionReason::kEndUserRejection);
+  ASSERT_FALSE(cancelled.ok());
+  ASSERT_FALSE(cancelled.der.empty());
+  EXPECT_THAT(CancelRaw(tid, cancelled.der), Succeeded());
+  EXPECT_EQ(State(iccid_), store::ERROR);
+  EXPECT_THAT(store_->GetProfile(iccid_)->last_result(),
+              ::testing::StartsWith("installation failed: the eUICC answered "
+                                    "cancelSessionResponseError"));
+  EXPECT_THAT(OutboxPoints(), ::testing::ElementsAre(1, 3, 4));
+  // The eUICC's ProfileInstallationResult still verifies and is recorded.
+  EXPECT_THAT(Notify(loaded->profile_installation_result), Succeeded());
+  EXPECT_EQ(State(iccid_), store::ERROR);
+  EXPECT_THAT(store_->GetProfile(iccid_)->last_result(),
+              ::testing::StartsWith("error "));
+  EXPECT_THAT(OutboxPoints(), ::testing::IsEmpty());
+  // The order is over: a later download of it is refused.
+  EXPECT_THAT(Authenticate(*e, "MATCH-1"), FailedWith("8.2.6", "3.8"));
+}
+
+// The LPA reported a failure that was not one: the eUICC's signed result
+// says installed, and the profile is installed after all.
+TEST_F(Es9ErrorTest, SuccessResultAfterAReportedFailureInstalls) {
+  Order(iccid_, {});
+  auto e = Euicc(Curve::kNistP256);
+  auto bpp = GetBpp(*e, "MATCH-1");
+  ASSERT_THAT(bpp, Succeeded());
+  const std::string tid = tid_;
+  auto loaded = e->LoadBoundProfilePackage(bpp.bound_profile_package());
+  ASSERT_THAT(loaded.status(), IsOk());
+  ASSERT_THAT(loaded->status, IsOk());
+  auto cancelled = e->CancelSession(
+      absl::HexStringToBytes(tid), rsp::CancelSessionReason::kEndUserRejection);
+  ASSERT_FALSE(cancelled.der.empty());
+  EXPECT_THAT(CancelRaw(tid, cancelled.der), Succeeded());
+  EXPECT_EQ(State(iccid_), store::ERROR);
+  EXPECT_THAT(Notify(loaded->profile_installation_result), Succeeded());
+  EXPECT_EQ(State(iccid_), store::INSTALLED);
+  EXPECT_EQ(store_->GetProfile(iccid_)->last_result(), "installed");
+  EXPECT_THAT(OutboxPoints(), ::testing::ElementsAre(1, 3, 4, 4));
+}
+
+// Before the BPP, a cancelSessionResponseError ends the session only: the
+// profile is given back for the next attempt.
+TEST_F(Es9ErrorTest, CancelErrorBeforeTheBppGivesTheProfileBack) {
+  Order(iccid_, {});
+  auto e = Euicc(Curve::kNistP256);
+  ASSERT_THAT(Authenticate(*e, "MATCH-1"), Succeeded());
+  const std::string tid = tid_;
+  auto other =
+      e->CancelSession("wrong-tid", rsp::CancelSessionReason::kTimeout);
+  ASSERT_FALSE(other.der.empty());
+  EXPECT_THAT(CancelRaw(tid, other.der), Succeeded());
+  EXPECT_EQ(State(iccid_), store::RELEASED);
+  EXPECT_TRUE(store_->GetProfile(iccid_)->session_transaction_id().empty());
+  EXPECT_THAT(OutboxPoints(), ::testing::ElementsAre(1, 3));
+  EXPECT_THAT(CancelRaw(tid, other.der), FailedWith("8.10.1", "3.9"));
+  auto e2 = Euicc(Curve::kNistP256);
+  EXPECT_THAT(GetBpp(*e2, "MATCH-1"), Succeeded());
+}
+
+// Item 9 of the conformance issue: a request field that is missing or does
+// not have its format is a format error (SGP.22 common status codes, 1.6/2.2
+// and 1.6/2.1), not "eUICC - Verification failed" (8.1/6.1).
+TEST_F(Es9ErrorTest, MalformedRequestFieldsAreFormatErrors) {
+  auto e = Euicc(Curve::kNistP256);
+  const std::string info1 = e->GetEuiccInfo1();
+  EXPECT_THAT(InitiateWith(info1, kAddress, ""), FailedWith("1.6", "2.2"));
+  for (size_t size : {15, 17, 700000}) {
+    EXPECT_THAT(InitiateWith(info1, kAddress, std::string(size, 'c')),
+                FailedWith("1.6", "2.1"))
+        << size;
+  }
+  EXPECT_THAT(InitiateWith(info1, ""), FailedWith("1.6", "2.2"));
+  EXPECT_THAT(InitiateWith(""), FailedWith("1.6", "2.2"));
+  std::string deep;
+  for (int i = 0; i < 1000; ++i)
+    deep = "\x30\x80" + deep + std::string(2, '\0');
+  for (const std::string& bad : {
+           std::string("\xBF\x20\x84\xFF\xFF\xFF\xFF", 7),  // 4 GiB
+           std::string("\xBF\x20\x80\x82\x03\x02\x02\x00\x00\x00", 10),
+           std::string("\x30\x00", 2),  // wrong tag
+           deep,
+       }) {
+    EXPECT_THAT(InitiateWith(bad), FailedWith("1.6", "2.1"))
+        << absl::BytesToHexString(bad.substr(0, 8));
+  }
+  // The other functions' DER fields.
+  auto init = Initiate(*e);
+  EXPECT_THAT(AuthenticateRaw(init.transaction_id(), ""),
+              FailedWith("1.6", "2.2"));
+  EXPECT_THAT(AuthenticateRaw(init.transaction_id(), deep),
+              FailedWith("1.6", "2.1"));
+  EXPECT_THAT(Notify(""), FailedWith("1.6", "2.2"));
+  EXPECT_THAT(Notify(deep), FailedWith("1.6", "2.1"));
+  EXPECT_THAT(CancelRaw(init.transaction_id(), ""), FailedWith("1.6", "2.2"));
+  EXPECT_THAT(CancelRaw(init.transaction_id(), "\x01\x02"),
+              FailedWith("1.6", "2.1"));
+  Order(iccid_, {});
+  es9plus::AuthenticateClientResponse auth = Authenticate(*e, "MATCH-1");
+  ASSERT_THAT(auth, Succeeded());
+  es9plus::GetBoundProfilePackageRequest get;
+  get.set_transaction_id(auth.transaction_id());
+  EXPECT_THAT(*service_->GetBoundProfilePackage(get), FailedWith("1.6", "2.2"));
+  get.set_prepare_download_response(deep);
+  EXPECT_THAT(*service_->GetBoundProfilePackage(get), FailedWith("1.6", "2.1"));
+  // Real verification failures keep 8.1/6.1.
+  e->set_faults({.bad_euicc_signature2 = true});
+  EXPECT_THAT(PrepareAndGet(*e, auth, std::nullopt), FailedWith("8.1", "6.1"));
+}
+
+// Item 8 of the conformance issue: extCardResource is informational; bytes
+// that are not TS 102 226 TLV data count as unknown (the check is skipped,
+// the event counted), never as a refusal of the signed EUICCInfo2.
+TEST_F(Es9ErrorTest, UnparsableExtCardResourceCountsAsUnknown) {
+  Order(iccid_, {});
+  auto e = Euicc(Curve::kNistP256, false, [](euicc::SoftwareEuiccConfig& c) {
+    c.euicc_info2.ext_card_resource = "ABC";  // 41 42 43
+  });
+  EXPECT_EQ(service_->unparsed_eligibility_fields(), 0u);
+  auto bpp = GetBpp(*e, "MATCH-1");
+  ASSERT_THAT(bpp, Succeeded());
+  EXPECT_EQ(service_->unparsed_eligibility_fields(), 1u);
 }
 
 TEST_F(Es9ErrorTest, EmptyMatchingIdFindsTheOrderByEid) {
@@ -1083,6 +1333,45 @@ class OneTimeKeyRetryTest : public DownloadServiceTest,
     return Euicc(GetParam().curve);
   }
 
+  // A download cancelled with `reason` after the BPP, then the retry.
+  void CancelThenRetry(rsp::CancelSessionReason reason) {
+    auto e = NewEuicc();
+    ASSERT_NE(e, nullptr);
+    Attempt first = Download(*e);
+    ASSERT_THAT(first.response, Succeeded());
+    ASSERT_THAT(Cancel(*e, first.transaction_id, reason), Succeeded());
+    EXPECT_EQ(State(iccid_), store::RELEASED);
+    ASSERT_EQ(e->kept_euicc_otpk(), first.euicc_otpk);
+
+    ASSERT_NO_FATAL_FAILURE(NextNode());
+    Attempt retry = Download(*e);
+    ASSERT_THAT(retry.response, Succeeded());
+    ASSERT_TRUE(retry.signed2.bpp_euicc_otpk.has_value());
+    EXPECT_EQ(*retry.signed2.bpp_euicc_otpk, first.euicc_otpk);
+    EXPECT_EQ(retry.euicc_otpk, first.euicc_otpk);
+    EXPECT_EQ(retry.bpp.initialise_secure_channel.smdp_otpk,
+              first.bpp.initialise_secure_channel.smdp_otpk);
+    ASSERT_NO_FATAL_FAILURE(InstallAndNotify(*e, retry));
+    EXPECT_THAT(Audit("CancelSession"),
+                ::testing::ElementsAre(
+                    absl::StrCat("cancelled: ", rsp::ToString(reason),
+                                 "; one-time keys kept for a retry")));
+  }
+
+  // The eUICC's CancelSession of `tid` (hex) with `reason`, sent on.
+  es9plus::CancelSessionResponse Cancel(euicc::SoftwareEuicc& e,
+                                        const std::string& tid,
+                                        rsp::CancelSessionReason reason) {
+    auto answer = e.CancelSession(absl::HexStringToBytes(tid), reason);
+    EXPECT_TRUE(answer.ok()) << answer.status;
+    es9plus::CancelSessionRequest request;
+    request.set_transaction_id(tid);
+    request.set_cancel_session_response(answer.der);
+    auto response = service_->CancelSession(request);
+    EXPECT_THAT(response.status(), IsOk());
+    return response.ok() ? *response : es9plus::CancelSessionResponse();
+  }
+
   const std::string iccid_ = ptest::TestIccid(0);
 };
 
@@ -1155,6 +1444,34 @@ TEST_P(OneTimeKeyRetryTest, InterruptedInstallationThenRetry) {
   EXPECT_EQ(retry.bpp.initialise_secure_channel.smdp_otpk,
             first.bpp.initialise_secure_channel.smdp_otpk);
   ASSERT_NO_FATAL_FAILURE(InstallAndNotify(*e, retry));
+}
+
+// SGP.22 5.6.5 and 3.1.3: a cancel with reason postponed (or timeout) after
+// the BPP keeps the binding for a retry, as an interrupted load does: the
+// next session offers bppEuiccOtpk and binds with the same otPK.DP.ECKA.
+TEST_P(OneTimeKeyRetryTest, PostponedCancelKeepsTheBindingForARetry) {
+  CancelThenRetry(rsp::CancelSessionReason::kPostponed);
+}
+
+TEST_P(OneTimeKeyRetryTest, TimeoutCancelKeepsTheBindingForARetry) {
+  CancelThenRetry(rsp::CancelSessionReason::kTimeout);
+}
+
+// Any other reason ends the order and drops the binding.
+TEST_P(OneTimeKeyRetryTest, OtherCancelReasonsDropTheBinding) {
+  auto e = NewEuicc();
+  ASSERT_NE(e, nullptr);
+  Attempt first = Download(*e);
+  ASSERT_THAT(first.response, Succeeded());
+  ASSERT_THAT(Cancel(*e, first.transaction_id,
+                     rsp::CancelSessionReason::kPprNotAllowed),
+              Succeeded());
+  EXPECT_EQ(State(iccid_), store::ERROR);
+  EXPECT_TRUE(store_->GetProfile(iccid_)->session_transaction_id().empty());
+  EXPECT_THAT(
+      store_->GetSession(absl::HexStringToBytes(first.transaction_id), now_)
+          .status(),
+      ::smdp::matchers::StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_P(OneTimeKeyRetryTest, EuiccWithoutTheKeyGetsFreshKeys) {

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "smdp/common/function_status.h"
 #include "smdp/common/gsma_status.h"
 #include "util/log.h"
 #include "util/status_macros.h"
@@ -36,9 +37,12 @@ HttpHandler Handler(absl::StatusOr<Response> (
       return answer;
     }
     HttpAnswer answer;
-    // HandleNotification has no response data in the binding: 204 whatever
-    // the outcome (a refused notification is audited, not answered).
-    if (no_content) {
+    // HandleNotification has no response data in the binding: a success is
+    // 204 without a body; a refusal is answered like any other function's
+    // (functionExecutionStatus Failed with its code), as the gRPC binding
+    // answers it. LPAs treat any 2xx as delivered.
+    if (no_content &&
+        response->header().function_execution_status().status() != kFailed) {
       answer.status = 204;
       answer.content_type.clear();
       return answer;

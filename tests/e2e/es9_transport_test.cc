@@ -131,6 +131,41 @@ TEST_P(Es9RefusalTest, UnknownMatchingIdIsRefused) {
   EXPECT_FALSE(download.result().loaded.has_value());
 }
 
+// SGP.22 5.2.6 (common status codes): a malformed request field is a
+// format error, 1.6/2.1 (invalid) or 1.6/2.2 (missing), and both bindings
+// answer it alike; HandleNotification too (HTTPS: 200 with the Failed
+// header; only an accepted notification is 204 without a body).
+TEST_P(Es9RefusalTest, MalformedFieldsAreFormatErrorsOnBothBindings) {
+  auto client = world->NewClient(GetParam());
+  ASSERT_THAT(client.status(), IsOk());
+  auto expect_failed = [](const es9plus::FunctionExecutionStatus& f,
+                          absl::string_view subject, absl::string_view reason) {
+    EXPECT_EQ(f.status(), "Failed");
+    EXPECT_EQ(f.status_code_data().subject_code(), subject);
+    EXPECT_EQ(f.status_code_data().reason_code(), reason);
+  };
+  es9plus::HandleNotificationRequest garbage;
+  garbage.set_pending_notification(std::string("\x01\x02\x03", 3));
+  auto notified = (*client)->HandleNotification(garbage);
+  ASSERT_THAT(notified.status(), IsOk());
+  expect_failed(notified->header().function_execution_status(), "1.6", "2.1");
+  auto creds =
+      euicc::testing::DevPkiEuicc(world->dev_pki().ForCurve(Curve::kNistP256));
+  ASSERT_THAT(creds.status(), IsOk());
+  auto euicc = euicc::SoftwareEuicc::Create(creds->ToConfig());
+  ASSERT_THAT(euicc.status(), IsOk());
+  es9plus::InitiateAuthenticationRequest init;
+  init.set_euicc_info1((*euicc)->GetEuiccInfo1());
+  init.set_smdp_address(world->smdp_address());
+  auto missing = (*client)->InitiateAuthentication(init);
+  ASSERT_THAT(missing.status(), IsOk());
+  expect_failed(missing->header().function_execution_status(), "1.6", "2.2");
+  init.set_euicc_challenge(std::string(17, 'c'));
+  auto invalid = (*client)->InitiateAuthentication(init);
+  ASSERT_THAT(invalid.status(), IsOk());
+  expect_failed(invalid->header().function_execution_status(), "1.6", "2.1");
+}
+
 INSTANTIATE_TEST_SUITE_P(
     All, Es9RefusalTest,
     ::testing::Values(Es9Transport::kHttps, Es9Transport::kGrpc),
