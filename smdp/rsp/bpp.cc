@@ -18,9 +18,13 @@ absl::StatusOr<ConfigureIsdpRequest> ReadConfigureIsdpRequest(der::Reader& r) {
   if (dpd) {
     ASSIGN_OR_RETURN(der::Reader c, r.Child(*dpd, "DpProprietaryData"));
     DpProprietaryData data;
-    ASSIGN_OR_RETURN(data.dp_oid,
-                     internal::ReadOid(c, der::kObjectIdentifier, "dpOid"));
+    // AUTOMATIC TAGS: dpOid is DpProprietaryData's only (untagged)
+    // component, so it is [0] IMPLICIT (80), not a universal OID (06).
+    ASSIGN_OR_RETURN(data.dp_oid, internal::ReadOid(c, ContextTag(0), "dpOid"));
+    // What follows are the SM-DP+'s own data objects: kept whole, but they
+    // must be TLVs and must not repeat dpOid.
     data.additional_data = std::string(c.remaining());
+    RETURN_IF_ERROR(c.FinishExtensible().status());
     v.dp_proprietary_data = std::move(data);
   }
   RETURN_IF_ERROR(r.FinishExtensible().status());
@@ -179,7 +183,7 @@ std::string ConfigureIsdpRequest::Encode() const {
   w.Constructed(tags::kConfigureIsdp, [&](der::Writer& w) {
     if (dp_proprietary_data) {
       w.Constructed(ContextTag(24, true), [&](der::Writer& w) {
-        w.Add(der::kObjectIdentifier, dp_proprietary_data->dp_oid.contents());
+        w.Add(ContextTag(0), dp_proprietary_data->dp_oid.contents());
         w.AddRaw(dp_proprietary_data->additional_data);
       });
     }

@@ -74,8 +74,12 @@ struct InitialiseSecureChannelRequest {
 
 // DpProprietaryData ::= SEQUENCE ([24] in ConfigureISDPRequest, tag B8).
 struct DpProprietaryData {
-  der::Oid dp_oid;  // OID of the SM-DP+ that created the profile
-  // Further TLVs the SM-DP+ may add, as received.
+  // [0] (80): OID of the SM-DP+ that created the profile. RSPDefinitions has
+  // AUTOMATIC TAGS and dpOid is the only component, so it is context tag 0,
+  // not a universal OBJECT IDENTIFIER (06).
+  der::Oid dp_oid;
+  // Further data objects the SM-DP+ may add after dpOid: whole TLVs, written
+  // as they are and kept as received (Decode() refuses a repeated [0]).
   std::string additional_data;
 
   friend bool operator==(const DpProprietaryData&,

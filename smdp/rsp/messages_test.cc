@@ -389,6 +389,31 @@ TEST(HandBuiltTest, InitialiseSecureChannelRequestSignedFields) {
   EXPECT_EQ(r->Encode(), der);
 }
 
+TEST(HandBuiltTest, ConfigureIsdpRequestDpProprietaryData) {
+  // B8 { 80 dpOid, then the SM-DP+'s own data objects }: dpOid is [0]
+  // (AUTOMATIC TAGS); what follows is kept byte for byte.
+  const std::string der =
+      Hex("BF2410B80E"
+          "80092B0601040181F80201"
+          "8101AA");
+  absl::StatusOr<ConfigureIsdpRequest> r = ConfigureIsdpRequest::Decode(der);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE(r->dp_proprietary_data.has_value());
+  EXPECT_EQ(r->dp_proprietary_data->dp_oid.ToString(), "1.3.6.1.4.1.31746.1");
+  EXPECT_EQ(ToHex(r->dp_proprietary_data->additional_data), "8101AA");
+  EXPECT_EQ(r->Encode(), der);
+
+  // A universal OID (06) in place of [0], a repeated dpOid, and a missing
+  // one are refused.
+  EXPECT_THAT(ConfigureIsdpRequest::Decode(Hex("BF2407B805060388370A"))
+                  .status()
+                  .message(),
+              HasSubstr("dpOid"));
+  EXPECT_FALSE(
+      ConfigureIsdpRequest::Decode(Hex("BF240CB80A800388370A800388370B")).ok());
+  EXPECT_FALSE(ConfigureIsdpRequest::Decode(Hex("BF2402B800")).ok());
+}
+
 TEST(HandBuiltTest, BoundProfilePackageLayout) {
   BoundProfilePackage bpp = SampleBoundProfilePackage(2, true);
   const std::string der = bpp.Encode();
