@@ -273,9 +273,11 @@ absl::StatusOr<std::string> MiniSmdp::GetBoundProfilePackage(
 
   rsp::BoundProfilePackage bpp;
   bpp.initialise_secure_channel = std::move(iscr);
-  ASSIGN_OR_RETURN(bpp.first_sequence_of_87,
-                   encoder.SegmentAndEncrypt(bsp::kTagEncryptedCommand,
-                                             options.configure_isdp.Encode()));
+  ASSIGN_OR_RETURN(
+      bpp.first_sequence_of_87,
+      encoder.SegmentAndEncrypt(bsp::kTagEncryptedCommand,
+                                options.configure_isdp_der.value_or(
+                                    options.configure_isdp.Encode())));
   ASSIGN_OR_RETURN(bpp.sequence_of_88,
                    encoder.SegmentAndMac(
                        bsp::kTagMacOnly,

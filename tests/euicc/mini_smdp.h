@@ -71,6 +71,9 @@ struct BppOptions {
   // Defaults: SampleMetadata(), an empty ConfigureISDP.
   std::optional<rsp::StoreMetadataRequest> metadata;
   rsp::ConfigureIsdpRequest configure_isdp;
+  // When set, these bytes are sent as the ConfigureISDPRequest instead of
+  // configure_isdp.Encode(): a server that gets the tagging wrong.
+  std::optional<std::string> configure_isdp_der;
   std::string host_id = "\x80\x80\x80\x80\x80\x80\x80\x80";
 };
 

@@ -20,6 +20,8 @@
 #include "smdp/rsp/der.h"
 #include "tests/euicc/internal/certificate_check.h"
 #include "tests/euicc/internal/euicc_crypto.h"
+#include "tests/euicc/internal/sgp22_decode.h"
+#include "tests/euicc/internal/sgp22_encode.h"
 #include "util/ssl_ptr.h"
 #include "util/status_macros.h"
 
@@ -30,6 +32,11 @@ using internal::CertificateFailure;
 using internal::TrustedCi;
 
 constexpr size_t kChallengeSize = 16;
+// ControlRefTemplate keyType AES and keyLen 16 (GlobalPlatform), and
+// RemoteOpId installBoundProfilePackage(1): the only values SGP.22 allows.
+constexpr uint8_t kKeyTypeAes = 0x88;
+constexpr uint8_t kKeyLength16 = 0x10;
+constexpr int64_t kRemoteOpIdInstallBpp = 1;
 
 // A successful EUICCResponse: one PEStatus with status ok(0).
 constexpr absl::string_view kSimaResponseOk(
@@ -90,6 +97,53 @@ rsp::ErrorReason ReasonForBspError(const absl::Status& status) {
 
 absl::Status Prefixed(absl::string_view prefix, const absl::Status& status) {
   return absl::Status(status.code(), absl::StrCat(prefix, status.message()));
+}
+
+// A signature as a TLV [APPLICATION 55] (5F37): how smdpSignature2 and
+// euiccSignature1 enter the data the other side signs.
+std::string SignatureTlv(absl::string_view signature) {
+  return rsp::der::EncodeTlv(rsp::der::ApplicationTag(55), signature);
+}
+
+// The decoded commands in the types LoadBppResult reports (the public
+// interface predates the eUICC's own decoders); the eUICC acts on its own
+// decoding only.
+rsp::ConfigureIsdpRequest ToReported(const internal::ConfigureIsdpRequest& in) {
+  rsp::ConfigureIsdpRequest out;
+  if (in.dp_proprietary_data) {
+    out.dp_proprietary_data =
+        rsp::DpProprietaryData{in.dp_proprietary_data->dp_oid,
+                               in.dp_proprietary_data->additional_data};
+  }
+  return out;
+}
+
+rsp::StoreMetadataRequest ToReported(const internal::StoreMetadataRequest& in) {
+  rsp::StoreMetadataRequest out;
+  out.iccid = in.iccid;
+  out.service_provider_name = in.service_provider_name;
+  out.profile_name = in.profile_name;
+  if (in.icon_type) out.icon_type = static_cast<rsp::IconType>(*in.icon_type);
+  out.icon = in.icon;
+  if (in.profile_class) {
+    out.profile_class = static_cast<rsp::ProfileClass>(*in.profile_class);
+  }
+  if (in.notification_configuration_info) {
+    auto& list = out.notification_configuration_info.emplace();
+    for (const internal::NotificationConfiguration& n :
+         *in.notification_configuration_info) {
+      list.push_back(rsp::NotificationConfigurationInformation{
+          n.profile_management_operation, n.notification_address});
+    }
+  }
+  if (in.profile_owner) {
+    out.profile_owner =
+        rsp::OperatorId{in.profile_owner->mcc_mnc, in.profile_owner->gid1,
+                        in.profile_owner->gid2};
+  }
+  out.profile_policy_rules = in.profile_policy_rules;
+  out.extensions = in.extensions;
+  return out;
 }
 
 }  // namespace
@@ -369,22 +423,20 @@ std::string SoftwareEuicc::GetEuiccInfo2() const {
 AuthenticateServerAnswer SoftwareEuicc::AuthenticateServer(
     absl::string_view request_der) {
   AuthenticateServerAnswer answer;
-  absl::StatusOr<rsp::AuthenticateServerRequest> request =
-      rsp::AuthenticateServerRequest::Decode(request_der);
+  absl::StatusOr<internal::AuthenticateServerRequest> request =
+      internal::DecodeAuthenticateServerRequest(request_der);
   if (!request.ok()) {
     answer.status = request.status();
     return answer;
   }
-  const rsp::ServerSigned1& signed1 = request->server_signed1.value;
+  const internal::ServerSigned1& signed1 = request->server_signed1;
   auto fail = [&](rsp::AuthenticateErrorCode code, absl::Status status) {
     answer.error_code = code;
     answer.status = Prefixed(
         absl::StrCat("AuthenticateServer: ", rsp::ToString(code), ": "),
         status);
-    answer.der = rsp::AuthenticateServerResponse{
-        rsp::AuthenticateResponseError{
-            signed1.transaction_id,
-            code}}.Encode();
+    answer.der = internal::EncodeAuthenticateResponseError(
+        signed1.transaction_id, static_cast<int64_t>(code));
     return answer;
   };
 
@@ -443,19 +495,17 @@ AuthenticateServerAnswer SoftwareEuicc::AuthenticateServer(
   }
 
   const EuiccFaults& faults = config_.faults;
-  rsp::EuiccSigned1 euicc_signed1;
-  euicc_signed1.transaction_id = impl_->SignedTransactionId(
-      signed1.transaction_id, faults.wrong_transaction_id_in_signed1, faults);
-  euicc_signed1.server_address = signed1.server_address;
-  euicc_signed1.server_challenge = faults.wrong_server_challenge
-                                       ? Altered(signed1.server_challenge)
-                                       : signed1.server_challenge;
-  euicc_signed1.euicc_info2 = impl_->info2;
-  euicc_signed1.ctx_params1 = request->ctx_params1;
-  auto part =
-      rsp::SignedPart<rsp::EuiccSigned1>::Make(std::move(euicc_signed1));
+  // ctxParams1 goes back as received; EUICCInfo2 is the eUICC's own.
+  const std::string euicc_signed1 = internal::EncodeEuiccSigned1(
+      impl_->SignedTransactionId(signed1.transaction_id,
+                                 faults.wrong_transaction_id_in_signed1,
+                                 faults),
+      signed1.server_address,
+      faults.wrong_server_challenge ? Altered(signed1.server_challenge)
+                                    : signed1.server_challenge,
+      impl_->info2.Encode(), request->ctx_params1);
   absl::StatusOr<std::string> signature =
-      internal::SignPlain(*impl_->euicc_key, part.der);
+      internal::SignPlain(*impl_->euicc_key, euicc_signed1);
   if (!signature.ok()) {
     answer.status = signature.status();
     return answer;
@@ -470,12 +520,9 @@ AuthenticateServerAnswer SoftwareEuicc::AuthenticateServer(
   session.dpauth_smdp_oid = dpauth->smdp_oid;
   impl_->session = std::move(session);
 
-  rsp::AuthenticateResponseOk ok;
-  ok.euicc_signed1 = std::move(part);
-  ok.euicc_signature1 = *std::move(signature);
-  ok.euicc_certificate = config_.euicc_certificate;
-  ok.eum_certificate = config_.eum_certificate;
-  answer.der = rsp::AuthenticateServerResponse{std::move(ok)}.Encode();
+  answer.der = internal::EncodeAuthenticateResponseOk(euicc_signed1, *signature,
+                                                      config_.euicc_certificate,
+                                                      config_.eum_certificate);
   answer.status = absl::OkStatus();
   return answer;
 }
@@ -484,12 +531,12 @@ AuthenticateServerAnswer SoftwareEuicc::AuthenticateServer(
     const InitiateAuthenticationFields& fields,
     const rsp::CtxParams1& ctx_params1, absl::string_view smdp_address) {
   AuthenticateServerAnswer answer;
-  absl::StatusOr<rsp::SignedPart<rsp::ServerSigned1>> signed1 =
-      rsp::SignedPart<rsp::ServerSigned1>::Decode(fields.server_signed1);
+  absl::StatusOr<internal::ServerSigned1> signed1 =
+      internal::DecodeServerSigned1(fields.server_signed1);
   absl::StatusOr<std::string> signature =
-      rsp::DecodeSignatureTlv(fields.server_signature1);
+      internal::DecodeSignatureTlv(fields.server_signature1);
   absl::StatusOr<std::string> ci =
-      rsp::DecodeSubjectKeyIdentifierTlv(fields.euicc_ci_pkid_to_be_used);
+      internal::DecodeSubjectKeyIdentifierTlv(fields.euicc_ci_pkid_to_be_used);
   for (const absl::Status& s :
        {signed1.status(), signature.status(), ci.status()}) {
     if (!s.ok()) {
@@ -498,39 +545,41 @@ AuthenticateServerAnswer SoftwareEuicc::AuthenticateServer(
     }
   }
   if (!smdp_address.empty() &&
-      !absl::EqualsIgnoreCase(signed1->value.server_address, smdp_address)) {
+      !absl::EqualsIgnoreCase(signed1->server_address, smdp_address)) {
     answer.status = absl::PermissionDeniedError(absl::StrCat(
-        "serverSigned1.serverAddress \"", signed1->value.server_address,
+        "serverSigned1.serverAddress \"", signed1->server_address,
         "\" is not the SM-DP+ address \"", smdp_address, "\" (LPA check)"));
     return answer;
   }
-  rsp::AuthenticateServerRequest request;
-  request.server_signed1 = *std::move(signed1);
-  request.server_signature1 = *std::move(signature);
-  request.euicc_ci_pkid_to_be_used = *std::move(ci);
-  request.server_certificate = fields.server_certificate;
-  request.ctx_params1 = ctx_params1;
-  return AuthenticateServer(request.Encode());
+  // The LPA forwards the fields as they came: serverSigned1, the signature
+  // and the key id as TLVs, the certificate whole; ctxParams1 is its own.
+  rsp::der::Writer w;
+  w.Constructed(rsp::der::ContextTag(56, true), [&](rsp::der::Writer& w) {
+    w.AddRaw(fields.server_signed1);
+    w.AddRaw(fields.server_signature1);
+    w.AddRaw(fields.euicc_ci_pkid_to_be_used);
+    w.AddRaw(fields.server_certificate);
+    w.AddRaw(ctx_params1.Encode());
+  });
+  return AuthenticateServer(std::move(w).Finish());
 }
 
 PrepareDownloadAnswer SoftwareEuicc::PrepareDownload(
     absl::string_view request_der) {
   PrepareDownloadAnswer answer;
-  absl::StatusOr<rsp::PrepareDownloadRequest> request =
-      rsp::PrepareDownloadRequest::Decode(request_der);
+  absl::StatusOr<internal::PrepareDownloadRequest> request =
+      internal::DecodePrepareDownloadRequest(request_der);
   if (!request.ok()) {
     answer.status = request.status();
     return answer;
   }
-  const rsp::SmdpSigned2& signed2 = request->smdp_signed2.value;
+  const internal::SmdpSigned2& signed2 = request->smdp_signed2;
   auto fail = [&](rsp::DownloadErrorCode code, absl::Status status) {
     answer.error_code = code;
     answer.status = Prefixed(
         absl::StrCat("PrepareDownload: ", rsp::ToString(code), ": "), status);
-    answer.der = rsp::PrepareDownloadResponse{
-        rsp::PrepareDownloadResponseError{
-            signed2.transaction_id,
-            code}}.Encode();
+    answer.der = internal::EncodePrepareDownloadResponseError(
+        signed2.transaction_id, static_cast<int64_t>(code));
     return answer;
   };
   if (!impl_->session) {
@@ -578,7 +627,7 @@ PrepareDownloadAnswer SoftwareEuicc::PrepareDownload(
 
   // smdpSignature2 over smdpSigned2 || 5F37 40 euiccSignature1.
   std::string signed_data = request->smdp_signed2.der;
-  signed_data += rsp::EncodeSignatureTlv(session.euicc_signature1);
+  signed_data += SignatureTlv(session.euicc_signature1);
   if (absl::Status s = internal::VerifyPlain(*dppb->public_key, signed_data,
                                              request->smdp_signature2);
       !s.ok()) {
@@ -618,21 +667,21 @@ PrepareDownloadAnswer SoftwareEuicc::PrepareDownload(
     impl_->otk_nid = dppb->curve_nid;
   }
 
-  rsp::EuiccSigned2 euicc_signed2;
-  euicc_signed2.transaction_id = impl_->SignedTransactionId(
-      session.transaction_id, faults.wrong_transaction_id_in_signed2, faults);
-  euicc_signed2.euicc_otpk = faults.corrupt_euicc_otpk
-                                 ? Altered(impl_->otk_public)
-                                 : impl_->otk_public;
+  std::optional<std::string> hash_cc;
   if (request->hash_cc && !faults.omit_hash_cc) {
-    euicc_signed2.hash_cc =
+    hash_cc =
         faults.wrong_hash_cc ? Altered(*request->hash_cc) : *request->hash_cc;
   }
-  auto part =
-      rsp::SignedPart<rsp::EuiccSigned2>::Make(std::move(euicc_signed2));
+  const std::string euicc_signed2 = internal::EncodeEuiccSigned2(
+      impl_->SignedTransactionId(session.transaction_id,
+                                 faults.wrong_transaction_id_in_signed2,
+                                 faults),
+      faults.corrupt_euicc_otpk ? Altered(impl_->otk_public)
+                                : impl_->otk_public,
+      hash_cc);
   absl::StatusOr<std::string> signature = internal::SignPlain(
-      *impl_->euicc_key, absl::StrCat(part.der, rsp::EncodeSignatureTlv(
-                                                    request->smdp_signature2)));
+      *impl_->euicc_key,
+      absl::StrCat(euicc_signed2, SignatureTlv(request->smdp_signature2)));
   if (!signature.ok()) {
     answer.status = signature.status();
     return answer;
@@ -644,10 +693,8 @@ PrepareDownloadAnswer SoftwareEuicc::PrepareDownload(
   session.dppb_key = std::move(dppb->public_key);
   session.dppb_smdp_oid = dppb->smdp_oid;
 
-  rsp::PrepareDownloadResponseOk ok;
-  ok.euicc_signed2 = std::move(part);
-  ok.euicc_signature2 = *std::move(signature);
-  answer.der = rsp::PrepareDownloadResponse{std::move(ok)}.Encode();
+  answer.der =
+      internal::EncodePrepareDownloadResponseOk(euicc_signed2, *signature);
   answer.status = absl::OkStatus();
   return answer;
 }
@@ -656,33 +703,39 @@ PrepareDownloadAnswer SoftwareEuicc::PrepareDownload(
     const AuthenticateClientFields& fields,
     const std::optional<std::string>& confirmation_code) {
   PrepareDownloadAnswer answer;
-  absl::StatusOr<rsp::SignedPart<rsp::SmdpSigned2>> signed2 =
-      rsp::SignedPart<rsp::SmdpSigned2>::Decode(fields.smdp_signed2);
+  absl::StatusOr<internal::SmdpSigned2> signed2 =
+      internal::DecodeSmdpSigned2(fields.smdp_signed2);
   absl::StatusOr<std::string> signature =
-      rsp::DecodeSignatureTlv(fields.smdp_signature2);
+      internal::DecodeSignatureTlv(fields.smdp_signature2);
   for (const absl::Status& s : {signed2.status(), signature.status()}) {
     if (!s.ok()) {
       answer.status = Prefixed("AuthenticateClient answer: ", s);
       return answer;
     }
   }
-  rsp::PrepareDownloadRequest request;
-  if (signed2->value.cc_required_flag && confirmation_code) {
+  std::optional<std::string> hash_cc;
+  if (signed2->cc_required_flag && confirmation_code) {
     absl::StatusOr<std::string> inner = internal::Sha256(*confirmation_code);
     absl::StatusOr<std::string> hash =
-        inner.ok() ? internal::Sha256(
-                         absl::StrCat(*inner, signed2->value.transaction_id))
-                   : inner.status();
+        inner.ok()
+            ? internal::Sha256(absl::StrCat(*inner, signed2->transaction_id))
+            : inner.status();
     if (!hash.ok()) {
       answer.status = hash.status();
       return answer;
     }
-    request.hash_cc = *std::move(hash);
+    hash_cc = *std::move(hash);
   }
-  request.smdp_signed2 = *std::move(signed2);
-  request.smdp_signature2 = *std::move(signature);
-  request.smdp_certificate = fields.smdp_certificate;
-  return PrepareDownload(request.Encode());
+  // The LPA forwards smdpSigned2, the signature TLV and the certificate as
+  // they came.
+  rsp::der::Writer w;
+  w.Constructed(rsp::der::ContextTag(33, true), [&](rsp::der::Writer& w) {
+    w.AddRaw(fields.smdp_signed2);
+    w.AddRaw(fields.smdp_signature2);
+    if (hash_cc) w.Add(rsp::der::kOctetString, *hash_cc);
+    w.AddRaw(fields.smdp_certificate);
+  });
+  return PrepareDownload(std::move(w).Finish());
 }
 
 // ---- the BPP ----
@@ -694,8 +747,8 @@ absl::StatusOr<LoadBppResult> SoftwareEuicc::LoadBoundProfilePackage(
         "LoadBoundProfilePackage: no prepared session (PrepareDownload "
         "first)");
   }
-  absl::StatusOr<rsp::BoundProfilePackage> bpp =
-      rsp::BoundProfilePackage::Decode(bpp_der);
+  absl::StatusOr<internal::BoundProfilePackage> bpp =
+      internal::DecodeBoundProfilePackage(bpp_der);
   if (!bpp.ok()) return Prefixed("LoadBoundProfilePackage: ", bpp.status());
 
   // From here on the session ends, whatever happens.
@@ -718,22 +771,19 @@ absl::StatusOr<LoadBppResult> SoftwareEuicc::LoadBoundProfilePackage(
     using rsp::BppCommandId;
     using rsp::ErrorReason;
     // InitialiseSecureChannel.
-    const rsp::InitialiseSecureChannelRequest& iscr =
+    const internal::InitialiseSecureChannelRequest& iscr =
         bpp->initialise_secure_channel;
     constexpr BppCommandId kIsc = BppCommandId::kInitialiseSecureChannel;
-    if (iscr.remote_op_id != rsp::kRemoteOpIdInstallBpp) {
+    if (iscr.remote_op_id != kRemoteOpIdInstallBpp) {
       return step_failed(kIsc, ErrorReason::kUnsupportedRemoteOperationType,
                          absl::InvalidArgumentError(
                              absl::StrCat("remoteOpId ", iscr.remote_op_id)));
     }
-    if (iscr.control_ref_template.key_type != rsp::kKeyTypeAes ||
-        iscr.control_ref_template.key_len != rsp::kKeyLength16) {
-      return step_failed(
-          kIsc, ErrorReason::kUnsupportedCrtValues,
-          absl::InvalidArgumentError(absl::StrCat(
-              "keyType ", absl::Hex(iscr.control_ref_template.key_type),
-              " keyLen ", absl::Hex(iscr.control_ref_template.key_len),
-              " (want 88, 10)")));
+    if (iscr.key_type != kKeyTypeAes || iscr.key_len != kKeyLength16) {
+      return step_failed(kIsc, ErrorReason::kUnsupportedCrtValues,
+                         absl::InvalidArgumentError(absl::StrCat(
+                             "keyType ", absl::Hex(iscr.key_type), " keyLen ",
+                             absl::Hex(iscr.key_len), " (want 88, 10)")));
     }
     if (iscr.transaction_id != session.transaction_id) {
       return step_failed(
@@ -742,8 +792,9 @@ absl::StatusOr<LoadBppResult> SoftwareEuicc::LoadBoundProfilePackage(
               "transactionId ", Hex(iscr.transaction_id),
               " is not the session's ", Hex(session.transaction_id))));
     }
-    std::string smdp_signed = iscr.received_signed_fields;
-    smdp_signed += rsp::der::EncodeTlv(rsp::tags::kOtpk, impl_->otk_public);
+    std::string smdp_signed = iscr.signed_fields;
+    smdp_signed +=
+        rsp::der::EncodeTlv(rsp::der::ApplicationTag(73), impl_->otk_public);
     if (absl::Status s = internal::VerifyPlain(*session.dppb_key, smdp_signed,
                                                iscr.smdp_sign);
         !s.ok()) {
@@ -759,8 +810,7 @@ absl::StatusOr<LoadBppResult> SoftwareEuicc::LoadBoundProfilePackage(
     }
     absl::StatusOr<std::string> shs = internal::Ecdh(*impl_->otk, **smdp_otpk);
     absl::StatusOr<internal::SessionKeys> keys =
-        shs.ok() ? internal::DeriveSessionKeys(
-                       *shs, iscr.control_ref_template.host_id, eid_bytes())
+        shs.ok() ? internal::DeriveSessionKeys(*shs, iscr.host_id, eid_bytes())
                  : shs.status();
     if (shs.ok()) OPENSSL_cleanse(shs->data(), shs->size());
     absl::StatusOr<internal::SegmentOpener> opener =
@@ -801,28 +851,28 @@ absl::StatusOr<LoadBppResult> SoftwareEuicc::LoadBoundProfilePackage(
         open_all(*opener, bpp->first_sequence_of_87, 0x87, true,
                  BppCommandId::kConfigureIsdp, "firstSequenceOf87");
     if (!configure) return;
-    absl::StatusOr<rsp::ConfigureIsdpRequest> configure_isdp =
-        rsp::ConfigureIsdpRequest::Decode(*configure);
+    absl::StatusOr<internal::ConfigureIsdpRequest> configure_isdp =
+        internal::DecodeConfigureIsdpRequest(*configure);
     if (!configure_isdp.ok()) {
       return step_failed(BppCommandId::kConfigureIsdp,
                          ErrorReason::kIncorrectInputValues,
                          configure_isdp.status());
     }
-    result.configure_isdp = *std::move(configure_isdp);
+    result.configure_isdp = ToReported(*configure_isdp);
 
     // StoreMetadata.
     std::optional<std::string> metadata_der =
         open_all(*opener, bpp->sequence_of_88, 0x88, false,
                  BppCommandId::kStoreMetadata, "sequenceOf88");
     if (!metadata_der) return;
-    absl::StatusOr<rsp::StoreMetadataRequest> metadata =
-        rsp::StoreMetadataRequest::Decode(*metadata_der);
+    absl::StatusOr<internal::StoreMetadataRequest> metadata =
+        internal::DecodeStoreMetadataRequest(*metadata_der);
     if (!metadata.ok()) {
       return step_failed(BppCommandId::kStoreMetadata,
                          ErrorReason::kIncorrectInputValues, metadata.status());
     }
     result.iccid = metadata->iccid;
-    result.metadata = *std::move(metadata);
+    result.metadata = ToReported(*metadata);
     if (std::find(installed_iccids_.begin(), installed_iccids_.end(),
                   result.iccid) != installed_iccids_.end()) {
       return step_failed(
@@ -832,7 +882,7 @@ absl::StatusOr<LoadBppResult> SoftwareEuicc::LoadBoundProfilePackage(
                                                 " is already installed")));
     }
     const auto& forbidden = impl_->info2.forbidden_profile_policy_rules;
-    const auto& pprs = result.metadata->profile_policy_rules;
+    const auto& pprs = metadata->profile_policy_rules;
     if (forbidden && pprs) {
       for (size_t bit = 0; bit < pprs->size(); ++bit) {
         if (pprs->Get(bit) && forbidden->Get(bit)) {
@@ -852,8 +902,8 @@ absl::StatusOr<LoadBppResult> SoftwareEuicc::LoadBoundProfilePackage(
           open_all(*opener, *bpp->second_sequence_of_87, 0x87, true,
                    BppCommandId::kReplaceSessionKeys, "secondSequenceOf87");
       if (!replace) return;
-      absl::StatusOr<rsp::ReplaceSessionKeysRequest> ppk =
-          rsp::ReplaceSessionKeysRequest::Decode(*replace);
+      absl::StatusOr<internal::ReplaceSessionKeysRequest> ppk =
+          internal::DecodeReplaceSessionKeysRequest(*replace);
       OPENSSL_cleanse(replace->data(), replace->size());
       absl::StatusOr<internal::SegmentOpener> made =
           ppk.ok()
@@ -899,19 +949,18 @@ absl::StatusOr<LoadBppResult> SoftwareEuicc::LoadBoundProfilePackage(
   }();
 
   // The ProfileInstallationResult.
-  rsp::ProfileInstallationResultData data;
+  internal::ProfileInstallationResultFields data;
   data.transaction_id = session.transaction_id;
-  data.notification_metadata.seq_number = impl_->next_seq_number++;
-  data.notification_metadata.profile_management_operation =
-      rsp::der::BitString::FromBits(
-          {static_cast<size_t>(rsp::NotificationEvent::kInstall)});
-  data.notification_metadata.notification_address = session.server_address;
-  if (!result.iccid.empty()) data.notification_metadata.iccid = result.iccid;
+  data.seq_number = impl_->next_seq_number++;
+  data.notification_address = session.server_address;
+  if (!result.iccid.empty()) data.iccid = result.iccid;
   absl::StatusOr<rsp::der::Oid> oid =
       rsp::der::Oid::FromString(session.dppb_smdp_oid);
   if (oid.ok()) data.smdp_oid = *std::move(oid);
   if (error) {
-    data.final_result = *error;
+    data.final_result = internal::PirError{
+        static_cast<int64_t>(error->bpp_command_id),
+        static_cast<int64_t>(error->error_reason), error->sima_response};
     result.error = error;
   } else {
     const int n = impl_->next_isdp++;
@@ -919,23 +968,21 @@ absl::StatusOr<LoadBppResult> SoftwareEuicc::LoadBoundProfilePackage(
     result.isdp_aid.push_back(static_cast<char>(n >> 8));
     result.isdp_aid.push_back(static_cast<char>(n));
     data.final_result =
-        rsp::SuccessResult{result.isdp_aid, std::string(kSimaResponseOk)};
+        internal::PirSuccess{result.isdp_aid, std::string(kSimaResponseOk)};
     result.status = absl::OkStatus();
     installed_iccids_.push_back(result.iccid);
     impl_->otk.reset();
     impl_->otk_public.clear();
     impl_->otk_nid = 0;
   }
-  auto part = rsp::SignedPart<rsp::ProfileInstallationResultData>::Make(
-      std::move(data));
+  const std::string data_der =
+      internal::EncodeProfileInstallationResultData(data);
   ASSIGN_OR_RETURN(std::string signature,
-                   internal::SignPlain(*impl_->euicc_key, part.der));
+                   internal::SignPlain(*impl_->euicc_key, data_der));
   if (config_.faults.bad_pir_signature)
     signature = FlipBit(std::move(signature));
-  rsp::ProfileInstallationResult pir;
-  pir.data = std::move(part);
-  pir.euicc_sign_pir = std::move(signature);
-  result.profile_installation_result = pir.Encode();
+  result.profile_installation_result =
+      internal::EncodeProfileInstallationResult(data_der, signature);
   return result;
 }
 
@@ -947,23 +994,20 @@ CancelSessionAnswer SoftwareEuicc::CancelSession(
     answer.status = absl::InvalidArgumentError(absl::StrCat(
         "CancelSession: invalidTransactionId: ", Hex(transaction_id),
         " is not the open session's"));
-    answer.der = rsp::CancelSessionResponse{*answer.error_code}.Encode();
+    answer.der = internal::EncodeCancelSessionResponseError(
+        static_cast<int64_t>(*answer.error_code));
     return answer;
   }
-  rsp::EuiccCancelSessionSigned signed_part;
-  signed_part.transaction_id = impl_->session->transaction_id;
   absl::StatusOr<rsp::der::Oid> oid =
       rsp::der::Oid::FromString(impl_->session->dpauth_smdp_oid);
   if (!oid.ok()) {
     answer.status = oid.status();
     return answer;
   }
-  signed_part.smdp_oid = *std::move(oid);
-  signed_part.reason = reason;
-  auto part = rsp::SignedPart<rsp::EuiccCancelSessionSigned>::Make(
-      std::move(signed_part));
+  const std::string signed_part = internal::EncodeEuiccCancelSessionSigned(
+      impl_->session->transaction_id, *oid, static_cast<int64_t>(reason));
   absl::StatusOr<std::string> signature =
-      internal::SignPlain(*impl_->euicc_key, part.der);
+      internal::SignPlain(*impl_->euicc_key, signed_part);
   if (!signature.ok()) {
     answer.status = signature.status();
     return answer;
@@ -972,10 +1016,7 @@ CancelSessionAnswer SoftwareEuicc::CancelSession(
     *signature = FlipBit(*std::move(signature));
   }
   impl_->EndSession();
-  rsp::CancelSessionResponseOk ok;
-  ok.euicc_cancel_session_signed = std::move(part);
-  ok.euicc_cancel_session_signature = *std::move(signature);
-  answer.der = rsp::CancelSessionResponse{std::move(ok)}.Encode();
+  answer.der = internal::EncodeCancelSessionResponseOk(signed_part, *signature);
   answer.status = absl::OkStatus();
   return answer;
 }

@@ -196,6 +196,17 @@ class SoftwareEuiccTest : public ::testing::TestWithParam<Param> {
     EXPECT_EQ(error->download_error_code, code);
   }
 
+  // The PIR of a failed load verifies and reports the same ErrorResult.
+  void ExpectSignedErrorResult(const LoadBppResult& result) {
+    ASSERT_TRUE(result.error.has_value());
+    ASSERT_OK_AND_ASSIGN(
+        rsp::ProfileInstallationResultData pir,
+        smdp_->HandleNotification(result.profile_installation_result));
+    const auto* error = std::get_if<rsp::ErrorResult>(&pir.final_result);
+    ASSERT_NE(error, nullptr);
+    EXPECT_EQ(*error, *result.error);
+  }
+
   // A CERT.DPauth/DPpb for the server's key under `ci`.
   absl::StatusOr<std::string> SmdpCertificate(
       const TestCi& ci, pki::CertificateRole role, absl::Time not_before,
@@ -533,12 +544,7 @@ TEST_P(SoftwareEuiccTest, TamperedProfileSegmentGivesASignedErrorResult) {
     // Two segments made it.
     EXPECT_EQ(result.profile_segments, 2u);
     EXPECT_TRUE(result.profile == profile.substr(0, 2014));
-    ASSERT_OK_AND_ASSIGN(
-        rsp::ProfileInstallationResultData pir,
-        smdp_->HandleNotification(result.profile_installation_result));
-    const auto* error = std::get_if<rsp::ErrorResult>(&pir.final_result);
-    ASSERT_NE(error, nullptr);
-    EXPECT_EQ(*error, *result.error);
+    ExpectSignedErrorResult(result);
     EXPECT_TRUE(euicc_->installed_iccids().empty());
     // The session is over.
     EXPECT_THAT(euicc_->LoadBoundProfilePackage(bpp),
@@ -634,6 +640,44 @@ TEST_P(SoftwareEuiccTest, ProtectedCommandChecks) {
   ASSERT_TRUE(result.error.has_value());
   EXPECT_EQ(result.error->bpp_command_id,
             rsp::BppCommandId::kReplaceSessionKeys);
+}
+
+// ConfigureISDPRequest {dpProprietaryData {dpOid 2.999.10}} as SGP.22's
+// AUTOMATIC TAGS make it (dpOid [0], 80), and as the server once sent it
+// (universal 06). Both byte strings were checked with asn1tools compiled
+// from the SGP.22 RSPDefinitions module, which encodes the first and
+// refuses the second.
+constexpr char kConfigureIsdpDer[] = "\xBF\x24\x07\xB8\x05\x80\x03\x88\x37\x0A";
+constexpr char kConfigureIsdpUniversalOidDer[] =
+    "\xBF\x24\x07\xB8\x05\x06\x03\x88\x37\x0A";
+
+TEST_P(SoftwareEuiccTest, ConfigureIsdpDpOidMustBeContextTagged) {
+  ASSERT_OK_AND_ASSIGN(
+      LoadBppResult ok,
+      Download({.profile = "abc",
+                .configure_isdp_der = std::string(kConfigureIsdpDer, 10)}));
+  ASSERT_OK(ok.status);
+  ASSERT_TRUE(ok.configure_isdp.has_value());
+  ASSERT_TRUE(ok.configure_isdp->dp_proprietary_data.has_value());
+  EXPECT_EQ(ok.configure_isdp->dp_proprietary_data->dp_oid.ToString(),
+            "2.999.10");
+
+  ASSERT_OK_AND_ASSIGN(LoadBppResult result,
+                       Download({.profile = "abc",
+                                 .metadata = Metadata(9),
+                                 .configure_isdp_der = std::string(
+                                     kConfigureIsdpUniversalOidDer, 10)}));
+  EXPECT_FALSE(result.status.ok());
+  ASSERT_TRUE(result.error.has_value()) << result.status;
+  EXPECT_EQ(*result.error,
+            (rsp::ErrorResult{rsp::BppCommandId::kConfigureIsdp,
+                              rsp::ErrorReason::kIncorrectInputValues,
+                              std::nullopt}));
+  EXPECT_FALSE(result.configure_isdp.has_value());
+  EXPECT_EQ(result.profile_segments, 0u);
+  EXPECT_EQ(result.isdp_aid, "");
+  // The eUICC still signs the failure for the server.
+  ExpectSignedErrorResult(result);
 }
 
 TEST_P(SoftwareEuiccTest, RetryReusesTheKeptOneTimeKey) {

@@ -6,26 +6,25 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "tests/euicc/internal/sgp22_tags.h"
 #include "util/status_macros.h"
 
 namespace smdp::euicc::internal {
 namespace {
 
 namespace der = ::smdp::rsp::der;
-using der::ApplicationTag;
 using der::ContextTag;
 
-// Tags of the module that are not [n] of a SEQUENCE component.
-constexpr der::Tag kSignature = ApplicationTag(55);                    // 5F37
-constexpr der::Tag kOtpk = ApplicationTag(73);                         // 5F49
-constexpr der::Tag kIccid = ApplicationTag(26);                        // 5A
-constexpr der::Tag kAuthenticateServerRequest = ContextTag(56, true);  // BF38
-constexpr der::Tag kPrepareDownloadRequest = ContextTag(33, true);     // BF21
-constexpr der::Tag kInitialiseSecureChannel = ContextTag(35, true);    // BF23
-constexpr der::Tag kConfigureIsdp = ContextTag(36, true);              // BF24
-constexpr der::Tag kStoreMetadata = ContextTag(37, true);              // BF25
-constexpr der::Tag kReplaceSessionKeys = ContextTag(38, true);         // BF26
-constexpr der::Tag kBoundProfilePackage = ContextTag(54, true);        // BF36
+using tags::kBoundProfilePackage;
+using tags::kConfigureIsdp;
+using tags::kIccid;
+using tags::kInitialiseSecureChannel;
+using tags::kOtpk;
+using tags::kReplaceSessionKeys;
+using tags::kSignature;
+using tags::kStoreMetadata;
+constexpr der::Tag kAuthenticateServerRequest = tags::kAuthenticateServer;
+constexpr der::Tag kPrepareDownloadRequest = tags::kPrepareDownload;
 
 constexpr size_t kUnbounded = std::numeric_limits<size_t>::max();
 // DpProprietaryData: "maximum size including tag and length field: 128".

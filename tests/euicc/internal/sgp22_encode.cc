@@ -2,23 +2,24 @@
 
 #include <utility>
 
+#include "tests/euicc/internal/sgp22_tags.h"
+
 namespace smdp::euicc::internal {
 namespace {
 
 namespace der = ::smdp::rsp::der;
-using der::ApplicationTag;
 using der::ContextTag;
 
-constexpr der::Tag kSignature = ApplicationTag(55);                     // 5F37
-constexpr der::Tag kOtpk = ApplicationTag(73);                          // 5F49
-constexpr der::Tag kIccid = ApplicationTag(26);                         // 5A
-constexpr der::Tag kAid = ApplicationTag(15);                           // 4F
-constexpr der::Tag kAuthenticateServerResponse = ContextTag(56, true);  // BF38
-constexpr der::Tag kPrepareDownloadResponse = ContextTag(33, true);     // BF21
-constexpr der::Tag kCancelSessionResponse = ContextTag(65, true);       // BF41
-constexpr der::Tag kProfileInstallationResult = ContextTag(55, true);   // BF37
-constexpr der::Tag kPirData = ContextTag(39, true);                     // BF27
-constexpr der::Tag kNotificationMetadata = ContextTag(47, true);        // BF2F
+using tags::kAid;
+using tags::kIccid;
+using tags::kNotificationMetadata;
+using tags::kOtpk;
+using tags::kPirData;
+using tags::kProfileInstallationResult;
+using tags::kSignature;
+constexpr der::Tag kAuthenticateServerResponse = tags::kAuthenticateServer;
+constexpr der::Tag kPrepareDownloadResponse = tags::kPrepareDownload;
+constexpr der::Tag kCancelSessionResponse = tags::kCancelSession;
 // NotificationEvent bit notificationInstall(0).
 constexpr size_t kNotificationInstall = 0;
 
