@@ -9,7 +9,11 @@
 // BPP and decrypts it back to the profile. All of its cryptography is its
 // own (tests/euicc/internal/, plain OpenSSL): it shares no code with the
 // server's smdp/bsp, smdp/auth or hsm/, so a bug that is symmetric on both
-// sides cannot hide.
+// sides cannot hide. Likewise it decodes every message it receives and
+// encodes every message it sends with its own strict SGP.22 codec
+// (internal/sgp22_decode.h, internal/sgp22_encode.h, written from the ASN.1
+// module over smdp/rsp's DER primitives only); the smdp/rsp types below are
+// only the shape of this interface.
 //
 //   SoftwareEuiccConfig config;
 //   config.euicc_certificate = ...;       // CERT.EUICC (DER)
