@@ -145,6 +145,16 @@ class ProfileStore {
   [[nodiscard]] virtual absl::StatusOr<store::ProfileRecord>
   GetProfileByMatchingId(absl::string_view matching_id) = 0;
 
+  // The profile of `operator_id` whose order came from the ES2+ call
+  // `function_call_id` (order.function_call_id, the DownloadOrder's
+  // functionCallIdentifier), without the content fields. NotFound otherwise,
+  // and for an empty id. An order keeps its function call until it ends
+  // (the profile back to AVAILABLE), so a retried DownloadOrder finds its
+  // first answer for the order's whole life.
+  [[nodiscard]] virtual absl::StatusOr<store::ProfileRecord>
+  GetProfileByFunctionCall(absl::string_view operator_id,
+                           absl::string_view function_call_id) = 0;
+
   // Profiles whose order is bound to this EID (any state), oldest first
   // (by order.created_at_ms), at most 1000, without the content fields.
   [[nodiscard]] virtual absl::StatusOr<std::vector<store::ProfileRecord>>
@@ -156,7 +166,8 @@ class ProfileStore {
   // The compare-and-set described above. Errors: NotFound (ICCID),
   // FailedPrecondition (current state not in `from`, or the state machine
   // refuses `from` → `to`), AlreadyExists (the change would give a second
-  // profile the same matchingId), or the error of `mutate`.
+  // profile the same matchingId, or a second profile of the operator the
+  // same order.function_call_id), or the error of `mutate`.
   [[nodiscard]] virtual absl::StatusOr<store::ProfileRecord> Transition(
       const TransitionRequest& request) = 0;
 

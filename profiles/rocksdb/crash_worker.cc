@@ -163,8 +163,11 @@ class Worker {
         TransitionRequest request;
         request.audit.set_actor("operator:op1");
         request.audit.set_action("DownloadOrder");
-        request.mutate = [thread](store::ProfileRecord& r) {
-          r.mutable_order()->set_function_call_id(absl::StrCat("t", thread));
+        // A call identifier of its own (unique per operator among live
+        // orders), from the worker's random stream.
+        const std::string call = absl::StrCat("t", thread, "-", Rand(1 << 30));
+        request.mutate = [call](store::ProfileRecord& r) {
+          r.mutable_order()->set_function_call_id(call);
           return absl::OkStatus();
         };
         request.notify = store::OutboxEntry();

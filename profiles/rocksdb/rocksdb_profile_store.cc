@@ -35,6 +35,7 @@ namespace {
 
 constexpr size_t kMaxIdLength = 128;  // operator, type, batch ids
 constexpr size_t kMaxMatchingIdLength = 255;
+constexpr size_t kMaxFunctionCallIdLength = 128;
 constexpr size_t kMaxEidLength = 64;
 constexpr size_t kMaxTransactionIdLength = 64;
 constexpr size_t kMaxStagePerCall = 10000;
@@ -527,6 +528,32 @@ RocksDbProfileStore::GetProfileByMatchingId(absl::string_view matching_id) {
   return absl::NotFoundError("no profile with this matchingId");
 }
 
+absl::StatusOr<store::ProfileRecord>
+RocksDbProfileStore::GetProfileByFunctionCall(
+    absl::string_view operator_id, absl::string_view function_call_id) {
+  RETURN_IF_ERROR(ValidateId("operator_id", operator_id, kMaxIdLength,
+                             /*allow_empty=*/false));
+  RETURN_IF_ERROR(ValidateId("function_call_id", function_call_id,
+                             kMaxFunctionCallIdLength, /*allow_empty=*/false));
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.snapshot();
+  std::string iccid;
+  rocksdb::Status s =
+      db_->Get(ro, cf_->indexes,
+               ik::FunctionCallKey(operator_id, function_call_id), &iccid);
+  if (!s.IsNotFound()) {
+    RETURN_IF_ERROR(FromRocks(s, "read function call index", options_.path));
+    ASSIGN_OR_RETURN(std::optional<store::ProfileRecord> record,
+                     ReadProfile(iccid, /*content=*/false, ro.snapshot));
+    if (record && record->operator_id() == operator_id &&
+        record->order().function_call_id() == function_call_id) {
+      return *std::move(record);
+    }
+  }
+  return absl::NotFoundError("no order from this function call");
+}
+
 absl::StatusOr<std::vector<store::ProfileRecord>>
 RocksDbProfileStore::GetProfilesByEid(absl::string_view eid) {
   RETURN_IF_ERROR(ValidateId("eid", eid, kMaxEidLength, false));
@@ -723,6 +750,9 @@ absl::StatusOr<store::ProfileRecord> RocksDbProfileStore::ApplyTransition(
                              kMaxMatchingIdLength, true));
   RETURN_IF_ERROR(
       ValidateId("order.eid", next.order().eid(), kMaxEidLength, true));
+  RETURN_IF_ERROR(ValidateId("order.function_call_id",
+                             next.order().function_call_id(),
+                             kMaxFunctionCallIdLength, true));
   const int64_t now_ms = NowMs();
   next.set_state(to);
   next.set_version(current.version() + 1);
@@ -731,16 +761,57 @@ absl::StatusOr<store::ProfileRecord> RocksDbProfileStore::ApplyTransition(
   rocksdb::WriteBatch wb;
   const std::string& op = current.operator_id();
 
-  // matchingId: unique across profiles, under the matchingIds' stripes.
+  // matchingId: unique across profiles; the order's function call: unique
+  // per operator. Both under the stripes of matching_id_locks_, taken in one
+  // Lock() (a stripe is not reentrant). Function call keys start with their
+  // tag, matchingIds never hold one: the two kinds cannot collide.
   internal::LockTable::Held mid_held;
   const std::string& old_mid = current.order().matching_id();
   const std::string& new_mid = next.order().matching_id();
-  if (old_mid != new_mid) {
+  const std::string& old_fc = current.order().function_call_id();
+  const std::string& new_fc = next.order().function_call_id();
+  const std::string old_fc_key =
+      old_fc.empty() ? std::string() : ik::FunctionCallKey(op, old_fc);
+  const std::string new_fc_key =
+      new_fc.empty() ? std::string() : ik::FunctionCallKey(op, new_fc);
+  const bool mid_changed = old_mid != new_mid;
+  const bool fc_changed = old_fc_key != new_fc_key;
+  if (mid_changed || fc_changed) {
     std::vector<absl::string_view> keys;
-    if (!old_mid.empty()) keys.push_back(old_mid);
-    if (!new_mid.empty()) keys.push_back(new_mid);
+    if (mid_changed && !old_mid.empty()) keys.push_back(old_mid);
+    if (mid_changed && !new_mid.empty()) keys.push_back(new_mid);
+    if (fc_changed && !old_fc_key.empty()) keys.push_back(old_fc_key);
+    if (fc_changed && !new_fc_key.empty()) keys.push_back(new_fc_key);
     ASSIGN_OR_RETURN(mid_held,
                      matching_id_locks_->Lock(keys, options_.lock_timeout));
+  }
+  if (fc_changed) {
+    if (!new_fc_key.empty()) {
+      std::string owner;
+      rocksdb::Status s =
+          db_->Get(rocksdb::ReadOptions(), cf_->indexes, new_fc_key, &owner);
+      if (!s.IsNotFound()) {
+        RETURN_IF_ERROR(
+            FromRocks(s, "read function call index", options_.path));
+        if (owner != iccid) {
+          return absl::AlreadyExistsError(
+              "the operator's function call already made another order");
+        }
+      }
+      wb.Put(cf_->indexes, new_fc_key, iccid);
+    }
+    if (!old_fc_key.empty()) {
+      std::string owner;
+      rocksdb::Status s =
+          db_->Get(rocksdb::ReadOptions(), cf_->indexes, old_fc_key, &owner);
+      if (!s.IsNotFound()) {
+        RETURN_IF_ERROR(
+            FromRocks(s, "read function call index", options_.path));
+        if (owner == iccid) wb.Delete(cf_->indexes, old_fc_key);
+      }
+    }
+  }
+  if (mid_changed) {
     if (!new_mid.empty()) {
       std::string owner;
       rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_->indexes,
@@ -1688,8 +1759,10 @@ absl::StatusOr<StoreCheckReport> RocksDbProfileStore::Verify() {
           return absl::OkStatus();
         }
         const char tag = key[0];
-        std::string iccid(
-            tag == ik::kMatchingIdTag ? value : ik::IccidAfterLastNul(key));
+        std::string iccid(tag == ik::kMatchingIdTag ||
+                                  tag == ik::kFunctionCallTag
+                              ? value
+                              : ik::IccidAfterLastNul(key));
         ASSIGN_OR_RETURN(std::optional<store::ProfileRecord> p,
                          read_head(iccid));
         if (!p) {
@@ -1715,6 +1788,12 @@ absl::StatusOr<StoreCheckReport> RocksDbProfileStore::Verify() {
         switch (tag) {
           case ik::kMatchingIdTag:
             want = ik::MatchingIdKey(p->order().matching_id());
+            break;
+          case ik::kFunctionCallTag:
+            if (!p->order().function_call_id().empty()) {
+              want = ik::FunctionCallKey(p->operator_id(),
+                                         p->order().function_call_id());
+            }
             break;
           case ik::kEidTag:
             want = ik::EidKey(p->order().eid(), iccid);

@@ -147,6 +147,9 @@ class RocksDbProfileStore : public ProfileStore {
       std::optional<absl::string_view> operator_id = std::nullopt) override;
   [[nodiscard]] absl::StatusOr<store::ProfileRecord> GetProfileByMatchingId(
       absl::string_view matching_id) override;
+  [[nodiscard]] absl::StatusOr<store::ProfileRecord> GetProfileByFunctionCall(
+      absl::string_view operator_id,
+      absl::string_view function_call_id) override;
   [[nodiscard]] absl::StatusOr<std::vector<store::ProfileRecord>>
   GetProfilesByEid(absl::string_view eid) override;
   [[nodiscard]] absl::StatusOr<ProfilePage> ListProfiles(

@@ -255,8 +255,53 @@ TEST_F(RocksDbProfileStoreTest,
       }
     }
   }
-  EXPECT_EQ(allowed, 34);
-  EXPECT_EQ(refused, 81 - 34);
+  EXPECT_EQ(allowed, 35);
+  EXPECT_EQ(refused, 81 - 35);
+}
+
+// The order's ES2+ function call (DownloadOrder's functionCallIdentifier)
+// is indexed per operator, unique among live orders, and gone with the order.
+TEST_F(RocksDbProfileStoreTest, FunctionCallIndex) {
+  ASSERT_OK(ImportBatch(*store_, "b1", kOp, kType, 0, 3));
+  ASSERT_OK(ImportBatch(*store_, "b2", "op2", kType, 10, 1));
+  auto order = [&](const std::string& iccid, const std::string& call) {
+    TransitionRequest t;
+    t.iccid = iccid;
+    t.from = {store::AVAILABLE};
+    t.to = store::ALLOCATED;
+    t.mutate = [call](store::ProfileRecord& r) {
+      r.mutable_order()->set_function_call_id(call);
+      return absl::OkStatus();
+    };
+    t.audit.set_action("DownloadOrder");
+    return store_->Transition(t);
+  };
+  EXPECT_THAT(store_->GetProfileByFunctionCall(kOp, "call-1"),
+              StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK(order(TestIccid(0), "call-1").status());
+  ASSERT_OK_AND_ASSIGN(store::ProfileRecord found,
+                       store_->GetProfileByFunctionCall(kOp, "call-1"));
+  EXPECT_EQ(found.iccid(), TestIccid(0));
+  EXPECT_TRUE(found.protected_segments().empty());  // a head
+  // Unique per operator: a second order of the same call is refused...
+  EXPECT_THAT(order(TestIccid(1), "call-1"),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_EQ(store_->GetProfile(TestIccid(1))->state(), store::AVAILABLE);
+  // ... another operator's call of the same name is its own.
+  ASSERT_OK(order(TestIccid(10), "call-1").status());
+  EXPECT_EQ(store_->GetProfileByFunctionCall("op2", "call-1")->iccid(),
+            TestIccid(10));
+  EXPECT_THAT(store_->GetProfileByFunctionCall(kOp, ""),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  // The order ends: the call is free again.
+  ASSERT_OK(Move(TestIccid(0), {store::ALLOCATED}, store::AVAILABLE).status());
+  EXPECT_THAT(store_->GetProfileByFunctionCall(kOp, "call-1"),
+              StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK(order(TestIccid(1), "call-1").status());
+  EXPECT_EQ(store_->GetProfileByFunctionCall(kOp, "call-1")->iccid(),
+            TestIccid(1));
+  ASSERT_OK_AND_ASSIGN(StoreCheckReport report, store_->Verify());
+  EXPECT_THAT(report.problems, IsEmpty());
 }
 
 TEST_F(RocksDbProfileStoreTest, WrongFromStateIsRefusedAndNamesTheState) {
@@ -816,20 +861,23 @@ TEST_F(RocksDbProfileStoreTest,
        AllocateAppliesMutateAndFindsProfilesGivenBack) {
   ASSERT_OK(ImportBatch(*store_, "b1", kOp, kType, 0, 5));
   TransitionRequest request = AllocateRequest();
-  request.mutate = [](store::ProfileRecord& r) {
-    r.mutable_order()->set_function_call_id("fc-1");
+  int call = 0;
+  request.mutate = [&call](store::ProfileRecord& r) {
+    r.mutable_order()->set_function_call_id(absl::StrCat("fc-", call));
     return absl::OkStatus();
   };
   std::vector<std::string> got;
   for (int i = 0; i < 5; ++i) {
+    call = i;
     ASSERT_OK_AND_ASSIGN(auto p, store_->AllocateProfile(kOp, kType, request));
-    EXPECT_EQ(p.order().function_call_id(), "fc-1");
+    EXPECT_EQ(p.order().function_call_id(), absl::StrCat("fc-", i));
     got.push_back(p.iccid());
   }
   EXPECT_THAT(store_->AllocateProfile(kOp, kType, request),
               StatusIs(absl::StatusCode::kResourceExhausted));
   // Give the first one back: allocation wraps around to find it.
   ASSERT_OK(Move(got[0], {store::ALLOCATED}, store::AVAILABLE));
+  call = 5;  // a new call
   ASSERT_OK_AND_ASSIGN(auto p, store_->AllocateProfile(kOp, kType, request));
   EXPECT_EQ(p.iccid(), got[0]);
   // A failing mutate leaves the profile available.
@@ -861,8 +909,10 @@ TEST_F(RocksDbProfileStoreTest, SixtyFourThreadsAllocateEachProfileOnce) {
     threads.emplace_back([&, t] {
       go.WaitForNotification();
       TransitionRequest request = AllocateRequest();
-      request.mutate = [t](store::ProfileRecord& r) {
-        r.mutable_order()->set_function_call_id(absl::StrCat("thread-", t));
+      int call = 0;
+      request.mutate = [t, &call](store::ProfileRecord& r) {
+        r.mutable_order()->set_function_call_id(
+            absl::StrCat("thread-", t, "-", ++call));
         return absl::OkStatus();
       };
       while (true) {

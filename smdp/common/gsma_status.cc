@@ -74,6 +74,9 @@ constexpr GsmaCode kTable[] = {
     {"EidAlreadyBound", "8.1.1", "3.1",
      "EID - Unsupported: another EID is already bound to the profile",
      Code::kFailedPrecondition},
+    {"EidMismatch", "8.1.1", "3.10",
+     "EID - Invalid association: not the EID of the order",
+     Code::kFailedPrecondition},
     {"IccidNotAllowed", "8.2.1", "1.2", "Profile ICCID - Not allowed",
      Code::kPermissionDenied},
     {"IccidUnavailable", "8.2.1", "3.3", "Profile ICCID - Already in use",
@@ -99,6 +102,9 @@ constexpr GsmaCode kTable[] = {
      Code::kFailedPrecondition},
     {"MatchingIdConflict", "8.2.6", "3.3", "Matching ID - Already in use",
      Code::kAlreadyExists},
+    {"MatchingIdMismatch", "8.2.6", "3.10",
+     "Matching ID - Invalid association: not the matchingId of the order",
+     Code::kFailedPrecondition},
     {"SmdsExecutionError", "8.9", "4.2", "SM-DS - Execution error",
      Code::kUnavailable},
     {"SmdsInaccessible", "8.9", "5.1", "SM-DS - Inaccessible",
@@ -111,14 +117,16 @@ constexpr GsmaCode kTable[] = {
      "Function - Mandatory element missing", Code::kInvalidArgument},
     {"ConditionalElementMissing", "1.6", "2.3",
      "Function - Conditional element missing", Code::kInvalidArgument},
-    {"FunctionRequesterUnknown", "1.1", "1.1",
-     "Function requester - Unknown", Code::kUnauthenticated},
+    {"FunctionRequesterUnknown", "1.1", "1.1", "Function requester - Unknown",
+     Code::kUnauthenticated},
     {"FunctionRequesterNotAllowed", "1.1", "1.2",
      "Function requester - Not allowed", Code::kPermissionDenied},
 };
 
 constexpr size_t kCount = sizeof(kTable) / sizeof(kTable[0]);
-static_assert(static_cast<size_t>(GsmaError::kFunctionRequesterNotAllowed) + 1 == kCount,
+static_assert(static_cast<size_t>(GsmaError::kFunctionRequesterNotAllowed) +
+                      1 ==
+                  kCount,
               "kTable must have one entry per GsmaError, in enum order");
 
 constexpr std::array<GsmaError, kCount> MakeAll() {

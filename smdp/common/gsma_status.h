@@ -77,6 +77,8 @@ enum class GsmaError {
   // ---- ES2+ ----
   kEidMissing,              // 8.1.1 / 2.2
   kEidAlreadyBound,         // 8.1.1 / 3.1  another EID already bound
+  kEidMismatch,             // 8.1.1 / 3.10 EID not the order's (Confirm,
+                            //              CancelOrder)
   kIccidNotAllowed,         // 8.2.1 / 1.2
   kIccidUnavailable,        // 8.2.1 / 3.3  ICCID not available
   kProfileNotReleasable,    // 8.2.1 / 3.5  invalid transition (state)
@@ -87,6 +89,7 @@ enum class GsmaError {
   kProfileTypeUnknown,      // 8.2.5 / 3.9
   kMatchingIdAlreadyBound,  // 8.2.6 / 3.1  another matchingId bound
   kMatchingIdConflict,      // 8.2.6 / 3.3  matchingId already in use
+  kMatchingIdMismatch,      // 8.2.6 / 3.10 matchingId not the order's
   kSmdsExecutionError,      // 8.9 / 4.2
   kSmdsInaccessible,        // 8.9 / 5.1
   // ---- Generic (SGP.22 common status codes) ----

@@ -26,6 +26,7 @@ using ::smdp::store::ProfileState;
 constexpr size_t kMaxConfirmationCode = 64;
 constexpr size_t kMaxMatchingId = 64;
 constexpr size_t kMaxProfileType = 128;
+constexpr size_t kMaxFunctionCallIdentifier = 128;
 constexpr int kMatchingIdAttempts = 8;
 
 absl::Status Gsma(GsmaError error, absl::string_view message) {
@@ -213,6 +214,31 @@ absl::StatusOr<es2plus::DownloadOrderResponse> OrderService::DownloadOrder(
   return Answer("DownloadOrder", op, status, std::move(response));
 }
 
+absl::StatusOr<std::optional<std::string>> OrderService::AnswerOfEarlierCall(
+    const Operator& op, const es2plus::DownloadOrderRequest& request) {
+  const std::string& call_id = request.header().function_call_identifier();
+  absl::StatusOr<ProfileRecord> earlier =
+      store_.GetProfileByFunctionCall(op.id, call_id);
+  if (absl::IsNotFound(earlier.status())) return std::nullopt;
+  if (!earlier.ok()) return earlier.status();
+  const store::Order& order = earlier->order();
+  // The same call must ask the same: a reused identifier for another order
+  // is refused rather than answered with an order it did not ask for.
+  absl::StatusOr<std::string> iccid =
+      request.iccid().empty() ? std::string() : ParseIccid(request.iccid());
+  const bool same =
+      (request.iccid().empty() || (iccid.ok() && *iccid == earlier->iccid())) &&
+      (request.profile_type().empty() ||
+       request.profile_type() == earlier->profile_type()) &&
+      (request.eid().empty() || request.eid() == order.eid());
+  if (!same) {
+    return Gsma(GsmaError::kMalformedRequest,
+                absl::StrCat("header.functionCallIdentifier '", call_id,
+                             "' already made another DownloadOrder"));
+  }
+  return earlier->iccid();
+}
+
 absl::Status OrderService::DoDownloadOrder(
     const Operator& op, const es2plus::DownloadOrderRequest& request,
     es2plus::DownloadOrderResponse& response) {
@@ -231,6 +257,27 @@ absl::Status OrderService::DoDownloadOrder(
     return Gsma(GsmaError::kProfileTypeNotAllowed,
                 absl::StrCat("profile type '", type,
                              "' is not allowed for this operator"));
+  }
+
+  // Idempotency (SGP.22 5.3.1; the operator retries a call whose answer it
+  // lost with the same functionCallIdentifier): the order that call made
+  // answers again, for as long as the order lives.
+  const std::string& call_id = request.header().function_call_identifier();
+  if (call_id.size() > kMaxFunctionCallIdentifier ||
+      !std::all_of(call_id.begin(), call_id.end(),
+                   [](char c) { return c >= 0x20 && c <= 0x7E; })) {
+    return Gsma(GsmaError::kMalformedRequest,
+                absl::StrCat("header.functionCallIdentifier must be at most ",
+                             kMaxFunctionCallIdentifier,
+                             " printable ASCII characters"));
+  }
+  if (!call_id.empty()) {
+    ASSIGN_OR_RETURN(std::optional<std::string> first,
+                     AnswerOfEarlierCall(op, request));
+    if (first.has_value()) {
+      response.set_iccid(*first);
+      return absl::OkStatus();
+    }
   }
 
   const absl::Time now = Now();
@@ -279,11 +326,24 @@ absl::Status OrderService::DoDownloadOrder(
     t.iccid = iccid;
     t.from = {store::AVAILABLE};
     allocated = store_.Transition(t);
+  } else {
+    allocated = store_.AllocateProfile(op.id, type, t);
+  }
+  if (absl::IsAlreadyExists(allocated.status())) {
+    // The same call, retried while the first was still running, won.
+    ASSIGN_OR_RETURN(std::optional<std::string> first,
+                     AnswerOfEarlierCall(op, request));
+    if (first.has_value()) {
+      response.set_iccid(*first);
+      return absl::OkStatus();
+    }
+    return allocated.status();
+  }
+  if (!request.iccid().empty()) {
     if (!allocated.ok()) {
       return StateRefusal(allocated.status(), GsmaError::kIccidUnavailable);
     }
   } else {
-    allocated = store_.AllocateProfile(op.id, type, t);
     if (absl::IsResourceExhausted(allocated.status())) {
       // Unknown type or none left: the store knows which.
       profiles::ProfileQuery query;
@@ -371,8 +431,9 @@ absl::Status OrderService::DoConfirmOrder(
   const std::string& bound_eid = record.order().eid();
   if (!request.eid().empty() && !bound_eid.empty() &&
       request.eid() != bound_eid) {
-    return Gsma(GsmaError::kEidAlreadyBound,
-                "the order is bound to another EID");
+    // SGP.22 5.3.2: not the EID DownloadOrder bound, an invalid association.
+    return Gsma(GsmaError::kEidMismatch,
+                "the EID is not the one the order is bound to");
   }
   const std::string eid = bound_eid.empty() ? request.eid() : bound_eid;
   // An empty matchingId: no activation code, the eUICC finds its profile by
@@ -403,8 +464,8 @@ absl::Status OrderService::DoConfirmOrder(
       store::Order& order = *r.mutable_order();
       if (!order.eid().empty() && !request.eid().empty() &&
           order.eid() != request.eid()) {
-        return Gsma(GsmaError::kEidAlreadyBound,
-                    "the order is bound to another EID");
+        return Gsma(GsmaError::kEidMismatch,
+                    "the EID is not the one the order is bound to");
       }
       if (order.eid().empty()) order.set_eid(eid);
       order.set_matching_id(matching_id);
@@ -447,6 +508,31 @@ absl::StatusOr<es2plus::CancelOrderResponse> OrderService::CancelOrder(
   return Answer("CancelOrder", op, status, es2plus::CancelOrderResponse());
 }
 
+namespace {
+
+// SGP.22 5.3.5 (ES2+.CancelOrder): the EID is required when the order has
+// one (8.1.1/2.2) and must be its EID (8.1.1/3.10); a matchingId, when
+// given, must be the order's (8.2.6/3.10).
+absl::Status CheckCancelOrderIdentifiers(
+    const store::Order& order, const es2plus::CancelOrderRequest& request) {
+  if (!order.eid().empty() && request.eid().empty()) {
+    return Gsma(GsmaError::kEidMissing,
+                "the order is bound to an EID: CancelOrder must name it");
+  }
+  if (!request.eid().empty() && order.eid() != request.eid()) {
+    return Gsma(GsmaError::kEidMismatch,
+                "the EID is not the one the order is bound to");
+  }
+  if (!request.matching_id().empty() &&
+      order.matching_id() != request.matching_id()) {
+    return Gsma(GsmaError::kMatchingIdMismatch,
+                "the matchingId is not the order's");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status OrderService::DoCancelOrder(
     const Operator& op, const es2plus::CancelOrderRequest& request) {
   RETURN_IF_ERROR(CheckHeader(op, request.header()));
@@ -466,6 +552,7 @@ absl::Status OrderService::DoCancelOrder(
       final_status == "Available" ? store::AVAILABLE : store::UNAVAILABLE;
 
   ASSIGN_OR_RETURN(ProfileRecord record, GetOwnProfile(store_, op, iccid));
+  RETURN_IF_ERROR(CheckCancelOrderIdentifiers(record.order(), request));
   std::vector<ProfileState> from = {store::ALLOCATED, store::LINKED,
                                     store::CONFIRMED, store::RELEASED};
   if (to == store::UNAVAILABLE) {
@@ -485,15 +572,7 @@ absl::Status OrderService::DoCancelOrder(
   t.to = to;
   t.operator_id = op.id;
   t.mutate = [&](ProfileRecord& r) -> absl::Status {
-    if (!request.eid().empty() && r.order().eid() != request.eid()) {
-      return Gsma(GsmaError::kEidAlreadyBound,
-                  "the order is bound to another EID");
-    }
-    if (!request.matching_id().empty() &&
-        r.order().matching_id() != request.matching_id()) {
-      return Gsma(GsmaError::kMatchingIdRefused,
-                  "the order has another matchingId");
-    }
+    RETURN_IF_ERROR(CheckCancelOrderIdentifiers(r.order(), request));
     r.set_last_result(absl::StrCat("cancelled: ", final_status));
     r.clear_session_transaction_id();
     return absl::OkStatus();

@@ -22,7 +22,9 @@
 // State changes (each one compare-and-set in the store, with its audit
 // entry "operator:<id>"):
 //   DownloadOrder   AVAILABLE -> ALLOCATED (LINKED when an EID is given);
-//                   the order expires after order_ttl
+//                   the order expires after order_ttl. Idempotent per
+//                   (operator, header.functionCallIdentifier) while the
+//                   order lives: a retry gets the first answer.
 //   ConfirmOrder    ALLOCATED / LINKED -> CONFIRMED (RELEASED with
 //                   releaseFlag); matchingId (generated when absent, unique
 //                   among all orders), EID, SHA-256 of the confirmation code
@@ -106,6 +108,12 @@ class OrderService {
   OrderService(OrderServiceOptions options, profiles::ProfileStore& store);
 
   absl::Time Now() const;
+
+  // The ICCID the DownloadOrder with `request`'s functionCallIdentifier
+  // ordered for `op` before, if that order lives; 1.6/2.1 when the
+  // identifier made an order of something else.
+  absl::StatusOr<std::optional<std::string>> AnswerOfEarlierCall(
+      const Operator& op, const es2plus::DownloadOrderRequest& request);
 
   absl::Status DoDownloadOrder(const Operator& op,
                                const es2plus::DownloadOrderRequest& request,

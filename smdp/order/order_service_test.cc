@@ -86,12 +86,16 @@ class OrderServiceTest : public ::testing::Test {
       absl::string_view eid = "") {
     es2plus::DownloadOrderRequest r;
     r.mutable_header()->set_function_requester_identifier("req");
-    r.mutable_header()->set_function_call_identifier("fc-1");
+    // Each call its own identifier, as an operator's system makes them.
+    r.mutable_header()->set_function_call_identifier(
+        absl::StrCat("fc-", ++calls_));
     r.set_iccid(std::string(iccid));
     r.set_profile_type(std::string(type));
     r.set_eid(std::string(eid));
     return service_->DownloadOrder(op, r);
   }
+
+  int calls_ = 0;
 
   es2plus::ConfirmOrderRequest ConfirmRequest(absl::string_view iccid,
                                               bool release) {
@@ -334,7 +338,8 @@ TEST_F(OrderServiceTest, ConfirmOrderRefusals) {
   ASSERT_OK_AND_ASSIGN(std::string other_eid,
                        pki::CompleteEid("890490321234512345123456789099"));
   c.set_eid(other_eid);
-  ExpectFailed(service_->ConfirmOrder(op1_, c), "8.1.1", "3.1");
+  // SGP.22 5.3.2: not the EID DownloadOrder bound: invalid association.
+  ExpectFailed(service_->ConfirmOrder(op1_, c), "8.1.1", "3.10");
   c.clear_eid();
   ExpectFailed(service_->ConfirmOrder(op2_, c), "8.2.1", "3.9");
 
@@ -485,14 +490,102 @@ TEST_F(OrderServiceTest, CancelRefusals) {
   r.set_iccid(iccid);
   r.set_final_profile_status_indicator("Available");
   r.set_matching_id("NOT-MINE");
-  ExpectFailed(service_->CancelOrder(op1_, r), "8.2.6", "3.8");
+  // SGP.22 5.3.5: not the order's matchingId / EID: invalid association.
+  ExpectFailed(service_->CancelOrder(op1_, r), "8.2.6", "3.10");
   r.clear_matching_id();
   r.set_eid(kEid);  // the order has no EID
-  ExpectFailed(service_->CancelOrder(op1_, r), "8.1.1", "3.1");
+  ExpectFailed(service_->CancelOrder(op1_, r), "8.1.1", "3.10");
   EXPECT_EQ(State(iccid), store::CONFIRMED);
   r.clear_eid();
   r.set_matching_id("MINE");
   ExpectSuccess(service_->CancelOrder(op1_, r));
+}
+
+// SGP.22 5.3.5 (ES2+.CancelOrder): the EID is mandatory when the order is
+// bound to one (8.1.1/2.2), and must be that EID (8.1.1/3.10).
+TEST_F(OrderServiceTest, CancelOrderOfAnEidBoundOrderNeedsTheEid) {
+  const std::string iccid = TestIccid(0);
+  ExpectSuccess(Order(op1_, iccid, "", kEid));
+  es2plus::CancelOrderRequest r;
+  r.set_iccid(iccid);
+  r.set_final_profile_status_indicator("Available");
+  ExpectFailed(service_->CancelOrder(op1_, r), "8.1.1", "2.2");
+  ASSERT_OK_AND_ASSIGN(std::string other_eid,
+                       pki::CompleteEid("890490321234512345123456789099"));
+  r.set_eid(other_eid);
+  ExpectFailed(service_->CancelOrder(op1_, r), "8.1.1", "3.10");
+  EXPECT_EQ(State(iccid), store::LINKED);
+  r.set_eid(kEid);
+  ExpectSuccess(service_->CancelOrder(op1_, r));
+  EXPECT_EQ(State(iccid), store::AVAILABLE);
+}
+
+// SGP.22 5.3.1 (ES2+.DownloadOrder) with the header of 6.5.1: an operator
+// that lost the answer retries with the same functionCallIdentifier and gets
+// the first answer; no second profile is allocated.
+TEST_F(OrderServiceTest, DownloadOrderRetryWithTheSameCallGetsTheFirstAnswer) {
+  es2plus::DownloadOrderRequest r;
+  r.mutable_header()->set_function_requester_identifier("req");
+  r.mutable_header()->set_function_call_identifier("crm-4711");
+  r.set_profile_type("consumer");
+  auto first = service_->DownloadOrder(op1_, r);
+  ExpectSuccess(first);
+  auto retry = service_->DownloadOrder(op1_, r);
+  ExpectSuccess(retry);
+  EXPECT_EQ(retry->iccid(), first->iccid());
+  int allocated = 0;
+  for (int i = 0; i < 10; ++i) {
+    allocated += State(TestIccid(i)) != store::AVAILABLE;
+  }
+  EXPECT_EQ(allocated, 1);
+  // Still the first answer once the order moved on.
+  ExpectSuccess(
+      service_->ConfirmOrder(op1_, ConfirmRequest(first->iccid(), true)));
+  auto later = service_->DownloadOrder(op1_, r);
+  ExpectSuccess(later);
+  EXPECT_EQ(later->iccid(), first->iccid());
+  // Another operator's identifiers are its own.
+  auto theirs = service_->DownloadOrder(op2_, r);
+  ExpectSuccess(theirs);
+  EXPECT_NE(theirs->iccid(), first->iccid());
+  // The identifier reused for another order is refused, not answered.
+  r.set_profile_type("iot");
+  ExpectFailed(service_->DownloadOrder(op1_, r), "1.6", "2.1");
+  // An order that ended frees its identifier.
+  ExpectSuccess(Cancel(op1_, first->iccid(), "Available"));
+  auto anew = service_->DownloadOrder(op1_, r);
+  ExpectSuccess(anew);
+  EXPECT_EQ(State(anew->iccid()), store::ALLOCATED);
+  // Bounded: an identifier is at most 128 printable characters.
+  r.mutable_header()->set_function_call_identifier(std::string(129, 'x'));
+  ExpectFailed(service_->DownloadOrder(op1_, r), "1.6", "2.1");
+  r.mutable_header()->set_function_call_identifier("bad\nid");
+  ExpectFailed(service_->DownloadOrder(op1_, r), "1.6", "2.1");
+}
+
+TEST_F(OrderServiceTest, DownloadOrderRetriedConcurrentlyAllocatesOnce) {
+  es2plus::DownloadOrderRequest r;
+  r.mutable_header()->set_function_call_identifier("crm-race");
+  r.set_profile_type("consumer");
+  std::vector<std::string> iccids(8);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < iccids.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto answer = service_->DownloadOrder(op1_, r);
+      if (answer.ok() &&
+          answer->header().function_execution_status().status() ==
+              "Executed-Success") {
+        iccids[i] = answer->iccid();
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const std::string& iccid : iccids) EXPECT_EQ(iccid, iccids[0]);
+  int allocated = 0;
+  for (int i = 0; i < 10; ++i) {
+    allocated += State(TestIccid(i)) != store::AVAILABLE;
+  }
+  EXPECT_EQ(allocated, 1);
 }
 
 TEST_F(OrderServiceTest, CreateChecksOptions) {

@@ -25,6 +25,7 @@
 #include "smdp/http/internal/test_tls_pki.h"
 #include "smdp/pki/dev_pki.h"
 #include "smdp/pki/dev_tls.h"
+#include "smdp/pki/eid.h"
 #include "smdp/server/server.h"
 #include "tests/e2e/smdpd_testing.h"
 #include "tests/euicc/lpa.h"
@@ -340,7 +341,8 @@ TEST_P(Es2FlowTest, OrderConfirmDownloadAndCallbacksInOrder) {
   auto op1 = Operator(https(), &world->op1);
   es2plus::DownloadOrderRequest order;
   order.mutable_header()->set_function_requester_identifier("op1-crm");
-  order.mutable_header()->set_function_call_identifier("call-1");
+  order.mutable_header()->set_function_call_identifier(https() ? "call-https-1"
+                                                               : "call-grpc-1");
   order.set_profile_type("consumer");
   auto ordered = op1->Call(order);
   ExpectSuccess(ordered);
@@ -440,6 +442,47 @@ TEST_P(Es2FlowTest, DuplicateMatchingIdIsRefused) {
       ExpectFailed(op1->Call(confirm), "8.2.6", "3.3");
     }
   }
+}
+
+// SGP.22 5.3.1 (DownloadOrder retried with its functionCallIdentifier),
+// 5.3.2 (ConfirmOrder: not the order's EID, 8.1.1/3.10) and 5.3.5
+// (CancelOrder: the order's EID is required, 8.1.1/2.2; not its matchingId,
+// 8.2.6/3.10), on both bindings.
+TEST_P(Es2FlowTest, RetriesAndOrderIdentifiers) {
+  auto op1 = Operator(https(), &world->op1);
+  const std::string eid = "89049032123451234512345678901235";
+  auto other_eid = pki::CompleteEid("890490321234512345123456789099");
+  ASSERT_OK(other_eid.status());
+  es2plus::DownloadOrderRequest order;
+  order.mutable_header()->set_function_requester_identifier("op1-crm");
+  order.mutable_header()->set_function_call_identifier(https() ? "retry-https"
+                                                               : "retry-grpc");
+  order.set_profile_type("consumer");
+  order.set_eid(eid);
+  auto ordered = op1->Call(order);
+  ExpectSuccess(ordered);
+  auto retried = op1->Call(order);
+  ExpectSuccess(retried);
+  EXPECT_EQ(retried->iccid(), ordered->iccid());
+
+  es2plus::ConfirmOrderRequest confirm;
+  confirm.set_iccid(ordered->iccid());
+  confirm.set_eid(*other_eid);
+  confirm.set_matching_id(https() ? "IDS-HTTPS" : "IDS-GRPC");
+  confirm.set_release_flag(true);
+  ExpectFailed(op1->Call(confirm), "8.1.1", "3.10");
+  confirm.set_eid(eid);
+  ExpectSuccess(op1->Call(confirm));
+
+  es2plus::CancelOrderRequest cancel;
+  cancel.set_iccid(ordered->iccid());
+  cancel.set_final_profile_status_indicator("Available");
+  ExpectFailed(op1->Call(cancel), "8.1.1", "2.2");
+  cancel.set_eid(eid);
+  cancel.set_matching_id("NOT-THE-ORDERS");
+  ExpectFailed(op1->Call(cancel), "8.2.6", "3.10");
+  cancel.set_matching_id(confirm.matching_id());
+  ExpectSuccess(op1->Call(cancel));
 }
 
 TEST_P(Es2FlowTest, CallersWithoutAnOperatorCertificateAreRefused) {

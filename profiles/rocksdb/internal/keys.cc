@@ -101,6 +101,11 @@ std::string MatchingIdKey(absl::string_view matching_id) {
   return Tagged(kMatchingIdTag, matching_id);
 }
 
+std::string FunctionCallKey(absl::string_view operator_id,
+                            absl::string_view function_call_id) {
+  return Tagged(kFunctionCallTag, operator_id, function_call_id);
+}
+
 std::string EidKey(absl::string_view eid, absl::string_view iccid) {
   return Tagged(kEidTag, eid, iccid);
 }

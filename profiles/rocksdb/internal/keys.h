@@ -82,9 +82,13 @@ inline constexpr char kAvailableTag = 'A';
 inline constexpr char kStateTag = 'S';
 inline constexpr char kOperatorTag = 'O';
 inline constexpr char kBatchTag = 'B';
+// An order's ES2+ function call: operator, functionCallIdentifier → ICCID.
+inline constexpr char kFunctionCallTag = 'F';
 
 std::string MatchingIdKey(absl::string_view matching_id);
 std::string EidKey(absl::string_view eid, absl::string_view iccid);
+std::string FunctionCallKey(absl::string_view operator_id,
+                            absl::string_view function_call_id);
 std::string EidPrefix(absl::string_view eid);
 std::string AvailableKey(absl::string_view operator_id,
                          absl::string_view profile_type,
