@@ -212,6 +212,11 @@ absl::StatusOr<rsp::StoreMetadataRequest> MetadataOf(
 absl::Status CheckEligibility(const ProfileRecord& record,
                               const rsp::EuiccInfo2& info2,
                               std::vector<absl::string_view>& unparsed) {
+  // Fields the decoder could not read (an unparsable
+  // forbiddenProfilePolicyRules reads as absent: its check is skipped).
+  for (const std::string& field : info2.unparsed_fields) {
+    unparsed.push_back(field);
+  }
   if (info2.forbidden_profile_policy_rules.has_value()) {
     for (uint32_t bit : record.metadata().profile_policy_rules()) {
       if (info2.forbidden_profile_policy_rules->Get(bit)) {
@@ -705,6 +710,10 @@ absl::Status DownloadService::DoAuthenticate(
   if (check.ok()) {
     std::vector<absl::string_view> unparsed;
     check = CheckEligibility(record, signed1.euicc_info2, unparsed);
+    for (const std::string& field : signed1.ctx_params1.common_authentication
+                                        ->device_info.unparsed_fields) {
+      unparsed.push_back(field);
+    }
     if (!unparsed.empty()) {
       unparsed_eligibility_fields_.fetch_add(unparsed.size(),
                                              std::memory_order_relaxed);

@@ -184,9 +184,10 @@ class DownloadService {
   // periodically (e.g. every minute) on one or more nodes.
   [[nodiscard]] absl::StatusOr<size_t> CleanUpExpiredSessions(size_t limit);
 
-  // How many informational fields of EUICCInfo2 (extCardResource) did not
-  // parse since start-up: eligibility treated each as unknown and skipped
-  // its check (logged at info level).
+  // How many informational fields of EUICCInfo2 (extCardResource,
+  // forbiddenProfilePolicyRules, the version and v3 fields) and DeviceInfo
+  // (imei) did not parse since start-up: each counted as unknown, a check
+  // that needs it skipped (logged at info level), never a refusal.
   uint64_t unparsed_eligibility_fields() const {
     return unparsed_eligibility_fields_.load(std::memory_order_relaxed);
   }

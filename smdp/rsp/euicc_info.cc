@@ -157,8 +157,36 @@ std::string ExtCardResource::Encode() const {
 
 namespace internal {
 
+// An optional informational field (see EuiccInfo2::unparsed_fields): the
+// TLV `tag` when present; contents that `parse` refuses are recorded in
+// `unparsed` under `field` and read as absent, never a refusal.
+template <typename T, typename Parse>
+absl::StatusOr<std::optional<T>> ReadInformational(
+    der::Reader& r, der::Tag tag, absl::string_view field,
+    std::vector<std::string>& unparsed, Parse parse) {
+  ASSIGN_OR_RETURN(std::optional<der::Tlv> tlv, r.Optional(tag));
+  if (!tlv) return std::nullopt;
+  absl::StatusOr<T> value = parse(*tlv);
+  if (!value.ok()) {
+    unparsed.push_back(std::string(field));
+    return std::nullopt;
+  }
+  return *std::move(value);
+}
+
+absl::StatusOr<VersionType> VersionOf(const der::Tlv& t) {
+  return VersionType::FromBytes(t.value);
+}
+absl::StatusOr<int64_t> IntegerOf(const der::Tlv& t) {
+  return der::DecodeInteger(t.value);
+}
+absl::StatusOr<der::BitString> BitsOf(const der::Tlv& t) {
+  return der::BitString::Decode(t.value);
+}
+
 absl::StatusOr<EuiccInfo2> ReadEuiccInfo2(der::Reader& r) {
   EuiccInfo2 v;
+  std::vector<std::string>& unparsed = v.unparsed_fields;
   ASSIGN_OR_RETURN(v.profile_version,
                    ReadVersion(r, ContextTag(1), "profileVersion"));
   ASSIGN_OR_RETURN(v.svn, ReadVersion(r, ContextTag(2), "svn"));
@@ -168,11 +196,13 @@ absl::StatusOr<EuiccInfo2> ReadEuiccInfo2(der::Reader& r) {
                    ReadOctets(r, ContextTag(4), "extCardResource"));
   ASSIGN_OR_RETURN(v.uicc_capability,
                    ReadBits(r, ContextTag(5), "uiccCapability"));
-  ASSIGN_OR_RETURN(v.ts102241_version,
-                   ReadOptionalVersion(r, ContextTag(6), "ts102241Version"));
+  ASSIGN_OR_RETURN(v.ts102241_version, ReadInformational<VersionType>(
+                                           r, ContextTag(6), "ts102241Version",
+                                           unparsed, VersionOf));
   ASSIGN_OR_RETURN(
       v.globalplatform_version,
-      ReadOptionalVersion(r, ContextTag(7), "globalplatformVersion"));
+      ReadInformational<VersionType>(r, ContextTag(7), "globalplatformVersion",
+                                     unparsed, VersionOf));
   ASSIGN_OR_RETURN(v.rsp_capability,
                    ReadBits(r, ContextTag(8), "rspCapability"));
   ASSIGN_OR_RETURN(
@@ -181,11 +211,14 @@ absl::StatusOr<EuiccInfo2> ReadEuiccInfo2(der::Reader& r) {
   ASSIGN_OR_RETURN(
       v.euicc_ci_pkid_list_for_signing,
       ReadKeyIdList(r, ContextTag(10, true), "euiccCiPKIdListForSigning"));
-  ASSIGN_OR_RETURN(v.euicc_category,
-                   ReadOptionalInteger(r, ContextTag(11), "euiccCategory"));
+  ASSIGN_OR_RETURN(v.euicc_category, ReadInformational<int64_t>(
+                                         r, ContextTag(11), "euiccCategory",
+                                         unparsed, IntegerOf));
+  // Used for eligibility only: unparsable means unknown, its check skipped.
   ASSIGN_OR_RETURN(
       v.forbidden_profile_policy_rules,
-      ReadOptionalBits(r, ContextTag(25), "forbiddenProfilePolicyRules"));
+      ReadInformational<der::BitString>(
+          r, ContextTag(25), "forbiddenProfilePolicyRules", unparsed, BitsOf));
   ASSIGN_OR_RETURN(v.pp_version,
                    ReadVersion(r, der::kOctetString, "ppVersion"));
   ASSIGN_OR_RETURN(v.sas_accreditation_number,
@@ -195,8 +228,13 @@ absl::StatusOr<EuiccInfo2> ReadEuiccInfo2(der::Reader& r) {
   if (cdo) {
     ASSIGN_OR_RETURN(der::Reader child,
                      r.Child(*cdo, "CertificationDataObject"));
-    ASSIGN_OR_RETURN(v.certification_data_object,
-                     ReadCertificationDataObject(child));
+    absl::StatusOr<CertificationDataObject> parsed =
+        ReadCertificationDataObject(child);
+    if (parsed.ok()) {
+      v.certification_data_object = *std::move(parsed);
+    } else {
+      unparsed.push_back("certificationDataObject");
+    }
   }
   // v3 and SGP.32 fields. Taken in any order; unknown ones are skipped.
   ASSIGN_OR_RETURN(std::vector<der::Tlv> extensions, r.FinishExtensible());
@@ -205,13 +243,15 @@ absl::StatusOr<EuiccInfo2> ReadEuiccInfo2(der::Reader& r) {
       if (v.tre_properties) return Duplicate(r, "treProperties");
       absl::StatusOr<der::BitString> bits = der::BitString::Decode(t.value);
       if (!bits.ok()) {
-        return r.FieldError("treProperties", bits.status().message());
+        unparsed.push_back("treProperties");
+        continue;
       }
       v.tre_properties = *std::move(bits);
     } else if (t.tag == ContextTag(14)) {
       if (v.tre_product_reference) return Duplicate(r, "treProductReference");
       if (absl::Status s = der::ValidateUtf8(t.value); !s.ok()) {
-        return r.FieldError("treProductReference", s.message());
+        unparsed.push_back("treProductReference");
+        continue;
       }
       v.tre_product_reference = std::string(t.value);
     } else if (t.tag == ContextTag(15, true)) {
@@ -221,16 +261,25 @@ absl::StatusOr<EuiccInfo2> ReadEuiccInfo2(der::Reader& r) {
       ASSIGN_OR_RETURN(der::Reader list,
                        r.Child(t, "additionalEuiccProfilePackageVersions"));
       std::vector<VersionType> versions;
-      while (!list.AtEnd()) {
-        ASSIGN_OR_RETURN(VersionType version,
-                         ReadVersion(list, der::kOctetString, "VersionType"));
-        versions.push_back(version);
+      bool parsed = true;
+      while (parsed && !list.AtEnd()) {
+        absl::StatusOr<VersionType> version =
+            ReadVersion(list, der::kOctetString, "VersionType");
+        parsed = version.ok();
+        if (parsed) versions.push_back(*version);
+      }
+      if (!parsed) {
+        unparsed.push_back("additionalEuiccProfilePackageVersions");
+        continue;
       }
       v.additional_profile_package_versions = std::move(versions);
     } else if (t.tag == ContextTag(16)) {
       if (v.lpa_mode) return Duplicate(r, "lpaMode");
       absl::StatusOr<int64_t> mode = der::DecodeInteger(t.value);
-      if (!mode.ok()) return r.FieldError("lpaMode", mode.status().message());
+      if (!mode.ok()) {
+        unparsed.push_back("lpaMode");
+        continue;
+      }
       v.lpa_mode = *mode;
     } else if (t.tag == ContextTag(17, true)) {
       if (v.euicc_ci_pkid_list_for_signing_v3) {
@@ -240,12 +289,18 @@ absl::StatusOr<EuiccInfo2> ReadEuiccInfo2(der::Reader& r) {
                        ReadKeyIdList(r, t, "euiccCiPKIdListForSigningV3"));
     } else if (t.tag == ContextTag(18)) {
       if (v.additional_euicc_info) return Duplicate(r, "additionalEuiccInfo");
-      ASSIGN_OR_RETURN(v.additional_euicc_info,
-                       TlvOctets(r, t, "additionalEuiccInfo", 0, 32));
+      if (t.value.size() > 32) {
+        unparsed.push_back("additionalEuiccInfo");
+        continue;
+      }
+      v.additional_euicc_info = std::string(t.value);
     } else if (t.tag == ContextTag(19)) {
       if (v.highest_svn) return Duplicate(r, "highestSvn");
       absl::StatusOr<VersionType> svn = VersionType::FromBytes(t.value);
-      if (!svn.ok()) return r.FieldError("highestSvn", svn.status().message());
+      if (!svn.ok()) {
+        unparsed.push_back("highestSvn");
+        continue;
+      }
       v.highest_svn = *svn;
     } else if (t.tag == ContextTag(20, true)) {
       if (v.iot_specific_info) return Duplicate(r, "iotSpecificInfo");
@@ -334,7 +389,12 @@ absl::StatusOr<DeviceInfo> ReadDeviceInfo(der::Reader& r) {
     last = number;
     v.device_capabilities.entries.push_back({t.tag, std::string(t.value)});
   }
-  ASSIGN_OR_RETURN(v.imei, ReadOptionalOctets(r, ContextTag(2), "imei", 8, 8));
+  ASSIGN_OR_RETURN(std::optional<der::Tlv> imei, r.Optional(ContextTag(2)));
+  if (imei && imei->value.size() == 8) {
+    v.imei = std::string(imei->value);
+  } else if (imei) {
+    v.unparsed_fields.push_back("imei");  // informational only
+  }
   RETURN_IF_ERROR(r.FinishExtensible().status());
   return v;
 }

@@ -119,6 +119,14 @@ struct EuiccInfo2 {
   // [20] iotSpecificInfo (SGP.32), whole TLV as received.
   std::optional<std::string> iot_specific_info;
 
+  // Set by Decode(): the optional informational fields that were present
+  // but whose contents did not parse (ts102241Version, euiccCategory,
+  // forbiddenProfilePolicyRules, certificationDataObject, the v3 fields...);
+  // each is read as absent. The eUICC signed the bytes as received, so this
+  // is no reason to refuse them: a check that needs such a field treats it
+  // as unknown. Encode() ignores it.
+  std::vector<std::string> unparsed_fields;
+
   std::string Encode() const;
   [[nodiscard]] static absl::StatusOr<EuiccInfo2> Decode(absl::string_view der);
 
@@ -170,6 +178,10 @@ struct DeviceInfo {
   DeviceCapabilities device_capabilities;
   // [2] imei: 8 bytes.
   std::optional<std::string> imei;
+
+  // Set by Decode(): informational fields present but unparsable (an imei
+  // that is not 8 bytes), read as absent; see EuiccInfo2::unparsed_fields.
+  std::vector<std::string> unparsed_fields;
 
   friend bool operator==(const DeviceInfo&, const DeviceInfo&) = default;
 };

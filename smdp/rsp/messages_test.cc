@@ -226,6 +226,62 @@ TEST(RealWorldTest, EuiccInfo2) {
 
 // --- Bytes built by hand from the ASN.1 -----------------------------------
 
+// `der` (one constructed TLV) with the first child of tag `tag` replaced by
+// `replacement` (whole TLVs, or nothing to drop it).
+std::string ReplaceChild(absl::string_view der, der::Tag tag,
+                         absl::string_view replacement) {
+  der::Reader outer(der);
+  absl::StatusOr<der::Tlv> top = outer.Next();
+  EXPECT_TRUE(top.ok()) << top.status();
+  der::Reader children(top->value);
+  std::string contents;
+  bool replaced = false;
+  while (!children.AtEnd()) {
+    absl::StatusOr<der::Tlv> child = children.Next();
+    EXPECT_TRUE(child.ok()) << child.status();
+    if (!child.ok()) break;
+    if (!replaced && child->tag == tag) {
+      absl::StrAppend(&contents, replacement);
+      replaced = true;
+    } else {
+      absl::StrAppend(&contents, child->raw);
+    }
+  }
+  EXPECT_TRUE(replaced) << "no child of tag " << tag;
+  return der::EncodeTlv(top->tag, contents);
+}
+
+// SGP.22 4.3 (EUICCInfo2) and 5.6.2's eligibility check: an optional
+// informational field whose contents do not parse reads as absent and is
+// named in unparsed_fields; the structure around it still decodes.
+TEST(HandBuiltTest, UnparsableInformationalFieldsReadAsUnknown) {
+  EuiccInfo2 sample = SampleEuiccInfo2();
+  sample.ts102241_version = VersionType{15, 1, 0};
+  sample.euicc_category = 2;
+  sample.forbidden_profile_policy_rules = der::BitString::FromBits({1});
+  std::string der = sample.Encode();
+  der =
+      ReplaceChild(der, der::ContextTag(6), std::string("\x86\x02\x0F\x01", 4));
+  der = ReplaceChild(der, der::ContextTag(11), std::string("\x8B\x00", 2));
+  // 9 unused bits: not a BIT STRING.
+  der = ReplaceChild(der, der::ContextTag(25),
+                     std::string("\x99\x02\x09\x40", 4));
+  absl::StatusOr<EuiccInfo2> decoded = EuiccInfo2::Decode(der);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_FALSE(decoded->ts102241_version.has_value());
+  EXPECT_FALSE(decoded->euicc_category.has_value());
+  EXPECT_FALSE(decoded->forbidden_profile_policy_rules.has_value());
+  EXPECT_THAT(decoded->unparsed_fields,
+              ::testing::ElementsAre("ts102241Version", "euiccCategory",
+                                     "forbiddenProfilePolicyRules"));
+  EXPECT_EQ(decoded->profile_version, sample.profile_version);
+  // A broken TLV structure is still a format error.
+  EXPECT_FALSE(EuiccInfo2::Decode(der.substr(0, der.size() - 1)).ok());
+  // A well-formed one has nothing unparsed.
+  EXPECT_THAT(EuiccInfo2::Decode(sample.Encode())->unparsed_fields,
+              ::testing::IsEmpty());
+}
+
 TEST(HandBuiltTest, AuthenticateServerResponseError) {
   // BF38 { A1 { 80 transactionId, 02 authenticateErrorCode } }
   absl::StatusOr<AuthenticateServerResponse> r =

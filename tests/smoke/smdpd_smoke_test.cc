@@ -143,7 +143,7 @@ TEST(SmdpdSmokeTest, FreshDirectoryComesUpHealthyAndRestarts) {
         absl::StrCat("https://localhost:", port,
                      "/gsma/rsp2/es9plus/initiateAuthentication"),
         R"({"euiccChallenge":"AAECAwQFBgcICQoLDA0ODw==",)"
-        R"("euiccInfo1":"vyAA","smdpAddress":"other.example.com"})");
+        R"("euiccInfo1":"vyAJggMCAgCpAKoA","smdpAddress":"other.example.com"})");
     ASSERT_TRUE(answer.ok()) << answer.status();
     EXPECT_EQ(answer->status, 200);
     EXPECT_THAT(answer->body, HasSubstr(R"("subjectCode":"8.8.1")"));
@@ -361,7 +361,10 @@ TEST(SmdpdSmokeTest, AdminNeedsAnAdminClientCertificate) {
     grpc::ClientContext context;
     es9plus::InitiateAuthenticationRequest request;
     request.set_euicc_challenge(std::string(16, '\x01'));
-    request.set_euicc_info1(std::string("\xBF\x20\x00", 3));
+    // EUICCInfo1 {svn 2.2.0, no CI key ids}: well formed, so that the
+    // address is what is refused.
+    request.set_euicc_info1(
+        std::string("\xBF\x20\x09\x82\x03\x02\x02\x00\xA9\x00\xAA\x00", 12));
     request.set_smdp_address("other.example.com");
     es9plus::InitiateAuthenticationResponse response;
     status = es9->InitiateAuthentication(&context, request, &response);
