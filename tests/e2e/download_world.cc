@@ -1,6 +1,7 @@
 #include "tests/e2e/download_world.h"
 
 #include <openssl/objects.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <stdlib.h>
 
@@ -241,8 +242,16 @@ absl::StatusOr<std::unique_ptr<Es9Client>> DownloadWorld::NewClient(
   return euicc::CreateEs9Client(options);
 }
 
-absl::Status DownloadWorld::OrderAndRelease(absl::string_view iccid,
-                                            absl::string_view matching_id) {
+absl::Status DownloadWorld::OrderAndRelease(
+    absl::string_view iccid, absl::string_view matching_id,
+    absl::string_view confirmation_code) {
+  std::string code_hash;
+  if (!confirmation_code.empty()) {
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(confirmation_code.data()),
+           confirmation_code.size(), digest);
+    code_hash.assign(reinterpret_cast<const char*>(digest), sizeof(digest));
+  }
   const std::string actor = absl::StrCat("operator:", options_.operator_id);
   for (auto [from, to] : {std::pair{store::AVAILABLE, store::ALLOCATED},
                           std::pair{store::ALLOCATED, store::CONFIRMED},
@@ -254,6 +263,7 @@ absl::Status DownloadWorld::OrderAndRelease(absl::string_view iccid,
     if (to == store::CONFIRMED) {
       t.mutate = [&](store::ProfileRecord& r) {
         r.mutable_order()->set_matching_id(std::string(matching_id));
+        r.mutable_order()->set_confirmation_code_hash(code_hash);
         return absl::OkStatus();
       };
     }

@@ -131,8 +131,10 @@ class DownloadWorld {
   // The stand-in for an ES2+ DownloadOrder + ConfirmOrder + ReleaseProfile:
   // moves `iccid` AVAILABLE → ALLOCATED → CONFIRMED (with `matching_id`) →
   // RELEASED through store transitions, audited as operator:<operator_id>.
-  [[nodiscard]] absl::Status OrderAndRelease(absl::string_view iccid,
-                                             absl::string_view matching_id);
+  // A non-empty `confirmation_code` makes the order need it.
+  [[nodiscard]] absl::Status OrderAndRelease(
+      absl::string_view iccid, absl::string_view matching_id,
+      absl::string_view confirmation_code = {});
 
   // The personalised profile package the store holds for `iccid`: the
   // unsealed plain profile, or the PPK segments decrypted with the unsealed

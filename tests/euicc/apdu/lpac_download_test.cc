@@ -14,13 +14,18 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "profiles/store.pb.h"
 #include "smdp/pki/dev_pki.h"
+#include "tests/e2e/download_client.h"
 #include "tests/e2e/download_world.h"
+#include "tests/euicc/apdu/state_dir.h"
+#include "tests/euicc/lpa.h"
+#include "tests/euicc/software_euicc.h"
 #include "tests/testing/subprocess.h"
 #include "util/status_matchers.h"
 
@@ -52,7 +57,7 @@ class LpacDownloadTest : public ::testing::Test {
     const char* lpac = std::getenv("SMDP_LPAC");
     if (lpac == nullptr || *lpac == '\0') return;
     auto made = e2e::DownloadWorld::Create(
-        {.ppk_profiles = 1, .plain_profiles = 1, .serve_grpc = false});
+        {.ppk_profiles = 2, .plain_profiles = 2, .serve_grpc = false});
     ASSERT_OK(made.status());
     world_ = made->release();
   }
@@ -102,13 +107,25 @@ class LpacDownloadTest : public ::testing::Test {
   }
 
   void DownloadAndNotify(hsm::Curve curve, const std::string& iccid,
-                         const std::string& matching_id,
-                         absl::string_view name) {
-    ASSERT_OK(world_->OrderAndRelease(iccid, matching_id));
+                         const std::string& matching_id, absl::string_view name,
+                         const std::string& confirmation_code = "") {
+    ASSERT_OK(world_->OrderAndRelease(iccid, matching_id, confirmation_code));
     const std::string dir = MakeCard(curve, name);
+    LpacDownloadAndNotify(dir, iccid, matching_id, confirmation_code);
+  }
 
-    Result r = Lpac(dir, {"profile", "download", "-s", world_->smdp_address(),
-                          "-m", matching_id});
+  // lpac downloads `matching_id` into the card in `dir` (with the code, when
+  // given) and delivers its notification.
+  void LpacDownloadAndNotify(const std::string& dir, const std::string& iccid,
+                             const std::string& matching_id,
+                             const std::string& confirmation_code = "") {
+    std::vector<std::string> download = {
+        "profile", "download", "-s", world_->smdp_address(), "-m", matching_id};
+    if (!confirmation_code.empty()) {
+      download.push_back("-c");
+      download.push_back(confirmation_code);
+    }
+    Result r = Lpac(dir, download);
     ASSERT_EQ(r.code, 0) << r.out << r.err;
     EXPECT_THAT(r.out, HasSubstr(R"("message":"success")"));
     EXPECT_THAT(r.out, HasSubstr(absl::StrCat(R"("iccid":")", iccid, "\"")));
@@ -154,6 +171,56 @@ TEST_F(LpacDownloadTest, PpkProfileOnNist) {
 TEST_F(LpacDownloadTest, PlainProfileOnBrainpool) {
   DownloadAndNotify(hsm::Curve::kBrainpoolP256r1, world_->plain_iccids().at(0),
                     "LPAC-PLAIN-1", "brp");
+}
+
+// SGP.22 3.1.3.2: an order that needs a confirmation code; lpac sends the
+// hashCc of the code it is given.
+TEST_F(LpacDownloadTest, WithAConfirmationCode) {
+  DownloadAndNotify(hsm::Curve::kNistP256, world_->ppk_iccids().at(1),
+                    "LPAC-CC-1", "cc", "7391");
+}
+
+// SGP.22 5.6.5 and 3.1.3: a first attempt (our LPA) gets the BPP, never
+// loads it, and cancels with reason postponed; lpac then downloads the same
+// order into the same card. The SM-DP+ offers bppEuiccOtpk, the card reuses
+// its one-time key, and the BPP is bound with the kept one-time keys.
+TEST_F(LpacDownloadTest, AfterAPostponedCancel) {
+  const std::string iccid = world_->plain_iccids().at(1);
+  const std::string matching_id = "LPAC-POSTPONED-1";
+  ASSERT_OK(world_->OrderAndRelease(iccid, matching_id));
+  const std::string dir = MakeCard(hsm::Curve::kNistP256, "postponed");
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<SoftwareEuicc> euicc,
+                         LoadEuiccFromDir(dir));
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Es9Client> client,
+                         world_->NewClient(Es9Transport::kHttps));
+    e2e::Download first(*client, *euicc, world_->smdp_address(), matching_id);
+    ASSERT_OK(first.RunThrough(e2e::DownloadStep::kGetBoundProfilePackage));
+    const std::string tid = euicc->transaction_id();
+    CancelSessionAnswer answer =
+        euicc->CancelSession(tid, rsp::CancelSessionReason::kPostponed);
+    ASSERT_TRUE(answer.ok()) << answer.status;
+    es9plus::CancelSessionRequest cancel;
+    cancel.set_transaction_id(absl::BytesToHexString(tid));
+    cancel.set_cancel_session_response(answer.der);
+    ASSERT_OK_AND_ASSIGN(es9plus::CancelSessionResponse cancelled,
+                         world_->service().CancelSession(cancel));
+    ASSERT_EQ(cancelled.header().function_execution_status().status(),
+              "Executed-Success");
+    ASSERT_TRUE(euicc->kept_euicc_otpk().has_value());
+    ASSERT_OK(SaveEuiccToDir(dir, *euicc));
+  }
+  ASSERT_OK_AND_ASSIGN(store::ProfileRecord record,
+                       world_->store().GetProfile(iccid));
+  EXPECT_EQ(record.state(), store::RELEASED);
+
+  LpacDownloadAndNotify(dir, iccid, matching_id);
+  ASSERT_OK_AND_ASSIGN(std::vector<store::AuditEntry> audit,
+                       world_->store().GetAudit(iccid));
+  std::vector<std::string> details;
+  for (const store::AuditEntry& e : audit) details.push_back(e.detail());
+  EXPECT_THAT(details, ::testing::Contains(HasSubstr("bppEuiccOtpk offered")));
+  EXPECT_THAT(details, ::testing::Contains(HasSubstr("reused (bppEuiccOtpk)")));
 }
 
 TEST_F(LpacDownloadTest, UnknownMatchingIdIsRefusedAndTheSessionCancelled) {
