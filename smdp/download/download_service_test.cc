@@ -489,19 +489,7 @@ class Es9ErrorTest : public DownloadServiceTest {
     es9plus::AuthenticateClientResponse auth = Authenticate(e, "MATCH-1");
     EXPECT_THAT(auth, Succeeded());
     e.set_faults(faults);
-    euicc::AuthenticateClientFields fields;
-    fields.smdp_signed2 = auth.smdp_signed2();
-    fields.smdp_signature2 = auth.smdp_signature2();
-    fields.smdp_certificate = auth.smdp_certificate();
-    auto prepared = e.PrepareDownload(fields, cc);
-    EXPECT_TRUE(prepared.ok()) << prepared.status;
-    es9plus::GetBoundProfilePackageRequest request;
-    request.set_transaction_id(auth.transaction_id());
-    request.set_prepare_download_response(prepared.der);
-    auto response = service_->GetBoundProfilePackage(request);
-    EXPECT_THAT(response.status(), IsOk());
-    return response.ok() ? *response
-                         : es9plus::GetBoundProfilePackageResponse();
+    return PrepareAndGet(e, auth, std::move(cc));
   }
 
   es9plus::CancelSessionResponse Cancel(euicc::SoftwareEuicc& e,

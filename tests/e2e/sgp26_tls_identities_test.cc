@@ -56,46 +56,6 @@ std::string IdentityName(hsm::Curve curve) {
   return curve == hsm::Curve::kNistP256 ? "nist" : "brp";
 }
 
-// Imports the SGP.26 DPauth, DPpb and DPtls keys of both curves into the
-// server's token and names them, with the SGP.26 certificates, in `config`.
-absl::Status ImportSgp26Identities(config::ServerConfig& config) {
-  RETURN_IF_ERROR(PrepareDevHsm(config));
-  ASSIGN_OR_RETURN(std::unique_ptr<hsm::CryptoProvider> provider,
-                   OpenCryptoProvider(config));
-  const std::string& dir = world->sgp26_dir;
-  for (hsm::Curve curve :
-       {hsm::Curve::kNistP256, hsm::Curve::kBrainpoolP256r1}) {
-    const std::string name = IdentityName(curve);
-    const std::string c(Sgp26CurveSuffix(curve));
-    ASSIGN_OR_RETURN(euicc::testing::Sgp26Smdp smdp, LoadSgp26Smdp(dir, curve));
-    ASSIGN_OR_RETURN(
-        std::string tls_key,
-        ReadFile(absl::StrCat(dir, "/DPtls/SK_S_SM_DP_TLS_", c, ".pem")));
-    const std::string labels[] = {absl::StrCat("sgp26-dpauth-", name),
-                                  absl::StrCat("sgp26-dppb-", name),
-                                  absl::StrCat("sgp26-dptls-", name)};
-    const std::string* keys[] = {&smdp.dpauth_private_key_pem,
-                                 &smdp.dppb_private_key_pem, &tls_key};
-    for (int i = 0; i < 3; ++i) {
-      RETURN_IF_ERROR(provider->ImportSigningKey(labels[i], *keys[i]).status());
-    }
-    config::Identity& id = *config.add_identities();
-    id.set_name(name);
-    id.set_ci_cert_file(
-        absl::StrCat(dir, "/CertificateIssuer/CERT_CI_ECDSA_", c, ".der"));
-    id.set_dpauth_cert_file(
-        absl::StrCat(dir, "/DPauth/CERT_S_SM_DPauth_ECDSA_", c, ".der"));
-    id.set_dppb_cert_file(
-        absl::StrCat(dir, "/DPpb/CERT_S_SM_DPpb_ECDSA_", c, ".der"));
-    id.set_dptls_cert_file(
-        absl::StrCat(dir, "/DPtls/CERT_S_SM_DP_VARO_TLS_", c, ".der"));
-    id.set_dpauth_key(labels[0]);
-    id.set_dppb_key(labels[1]);
-    id.set_dptls_key(labels[2]);
-  }
-  return absl::OkStatus();
-}
-
 absl::Status SetUpWorld(const std::string& sgp26_dir) {
   world = new World();
   world->sgp26_dir = sgp26_dir;
@@ -126,7 +86,8 @@ absl::Status SetUpWorld(const std::string& sgp26_dir) {
   op.add_client_ca_files(world->tls.client_ca_cert);
   op.add_client_common_names("op1");
   ApplyDefaults(config, /*from_file=*/true);
-  RETURN_IF_ERROR(ImportSgp26Identities(config));
+  RETURN_IF_ERROR(e2e::ImportSgp26Identities(world->sgp26_dir,
+                                             /*brainpool_dptls=*/true, config));
   RETURN_IF_ERROR(ValidateConfig(config));
   ASSIGN_OR_RETURN(world->server, SmdpServer::Start(config));
   return e2e::ImportTestProfiles(world->server->grpc_address(), world->tls,

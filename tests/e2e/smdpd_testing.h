@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "api/config.pb.h"
 #include "smdp/pki/dev_tls.h"
 
 namespace smdp::e2e {
@@ -25,6 +26,15 @@ namespace smdp::e2e {
     const std::string& grpc_address, const pki::DevTls& tls,
     absl::string_view operator_id, absl::string_view batch_id, size_t first,
     size_t count);
+
+// Puts the GSMA SGP.26 test keys of both curves (in `sgp26_dir`) into the
+// dev token of `config` (PrepareDevHsm) and names them, with the SGP.26
+// certificates, as the identities "nist" and "brp" of `config`: DPauth and
+// DPpb always, DPtls for NIST and, with `brainpool_dptls`, for brainpool
+// too. Key labels sgp26-{dpauth,dppb,dptls}-{nist,brp}.
+[[nodiscard]] absl::Status ImportSgp26Identities(const std::string& sgp26_dir,
+                                                 bool brainpool_dptls,
+                                                 config::ServerConfig& config);
 
 }  // namespace smdp::e2e
 
