@@ -508,12 +508,7 @@ class Es9ErrorTest : public DownloadServiceTest {
           ok.euicc_cancel_session_signed.value.Encode();
       der = decoded->Encode();
     }
-    es9plus::CancelSessionRequest request;
-    request.set_transaction_id(tid_);
-    request.set_cancel_session_response(der);
-    auto response = service_->CancelSession(request);
-    EXPECT_THAT(response.status(), IsOk());
-    return response.ok() ? *response : es9plus::CancelSessionResponse();
+    return CancelRaw(tid_, der);
   }
 
   // CancelSession with `der` as the cancelSessionResponse of `tid` (hex).

@@ -39,8 +39,6 @@ namespace {
 using ::smdp::euicc::testing::kSgp26SmdpAddress;
 using ::smdp::euicc::testing::kSgp26SmdpOid;
 using ::smdp::euicc::testing::LoadSgp26Euicc;
-using ::smdp::euicc::testing::LoadSgp26Smdp;
-using ::smdp::euicc::testing::Sgp26CurveSuffix;
 using ::smdp::euicc::testing::Sgp26Dir;
 
 struct World {
