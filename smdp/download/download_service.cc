@@ -1004,58 +1004,58 @@ absl::Status DownloadService::DoGetBpp(
 }
 
 absl::Status DownloadService::RefuseConfirmationCode(
-    const ProfileRecord& record, const SessionRecord& session, absl::Time now) {
+    ProfileRecord record, const SessionRecord& session, absl::Time now) {
   const std::string& tid = session.transaction_id();
-  const uint32_t counted = record.order().cc_attempts() + 1;
-  const bool exhausted = counted >= options_.max_cc_attempts;
-  const absl::Status refusal =
-      exhausted ? Gsma(GsmaError::kConfirmationCodeRetriesExceeded,
-                       "too many wrong confirmation codes")
-                : Gsma(GsmaError::kConfirmationCodeRefused,
-                       absl::StrCat("wrong confirmation code (", counted,
-                                    " of ", options_.max_cc_attempts, ")"));
-  profiles::TransitionRequest t;
-  t.iccid = record.iccid();
-  t.from = {record.state()};
-  t.to = exhausted ? store::ERROR : record.state();
-  t.mutate = [&](ProfileRecord& r) -> absl::Status {
-    // Compare-and-set on the count: a concurrent wrong code retries.
-    if (r.order().cc_attempts() + 1 != counted ||
-        r.session_transaction_id() != tid) {
-      return absl::AbortedError("the order changed");
-    }
-    r.mutable_order()->set_cc_attempts(counted);
+  // A compare-and-set on the count (where the change goes depends on it):
+  // a concurrent wrong code makes it read the order again, a few times.
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    const uint32_t counted = record.order().cc_attempts() + 1;
+    const bool exhausted = counted >= options_.max_cc_attempts;
+    const absl::Status refusal =
+        exhausted ? Gsma(GsmaError::kConfirmationCodeRetriesExceeded,
+                         "too many wrong confirmation codes")
+                  : Gsma(GsmaError::kConfirmationCodeRefused,
+                         absl::StrCat("wrong confirmation code (", counted,
+                                      " of ", options_.max_cc_attempts, ")"));
+    profiles::TransitionRequest t;
+    t.iccid = record.iccid();
+    t.from = {record.state()};
+    t.to = exhausted ? store::ERROR : record.state();
+    t.mutate = [&](ProfileRecord& r) -> absl::Status {
+      if (r.order().cc_attempts() + 1 != counted ||
+          r.session_transaction_id() != tid) {
+        return absl::AbortedError("the order changed");
+      }
+      r.mutable_order()->set_cc_attempts(counted);
+      if (exhausted) {
+        r.clear_session_transaction_id();
+        r.set_last_result("confirmation code retries exceeded");
+      }
+      return absl::OkStatus();
+    };
+    t.audit.set_actor(Actor(session.eid()));
+    t.audit.set_action("GetBoundProfilePackage");
+    t.audit.set_detail(exhausted
+                           ? std::string("confirmation code retries exceeded")
+                           : std::string(refusal.message()));
     if (exhausted) {
-      r.clear_session_transaction_id();
-      r.set_last_result("confirmation code retries exceeded");
+      t.notify =
+          Callback(kPointConfirmationFailure, session.eid(), refusal, now);
     }
-    return absl::OkStatus();
-  };
-  t.audit.set_actor(Actor(session.eid()));
-  t.audit.set_action("GetBoundProfilePackage");
-  t.audit.set_detail(exhausted
-                         ? std::string("confirmation code retries exceeded")
-                         : std::string(refusal.message()));
-  if (exhausted) {
-    t.notify = Callback(kPointConfirmationFailure, session.eid(), refusal, now);
-  }
-  absl::Status s = store_.Transition(t).status();
-  if (absl::IsAborted(s) || absl::IsFailedPrecondition(s)) {
-    // Another call changed the order first: answer from its new state.
-    ASSIGN_OR_RETURN(ProfileRecord now_record,
-                     store_.GetProfileHead(record.iccid()));
-    if (now_record.session_transaction_id() != tid) {
+    absl::Status s = store_.Transition(t).status();
+    if (!absl::IsAborted(s) && !absl::IsFailedPrecondition(s)) {
+      RETURN_IF_ERROR(s);
+      // At the limit the order is over: nothing can be bound any more.
+      if (exhausted) RETURN_IF_ERROR(store_.DeleteSession(tid));
+      return refusal;
+    }
+    ASSIGN_OR_RETURN(record, store_.GetProfileHead(record.iccid()));
+    if (record.session_transaction_id() != tid) {
       return Gsma(GsmaError::kBppUnavailable,
                   "another session holds the profile");
     }
-    return RefuseConfirmationCode(now_record, session, now);
   }
-  RETURN_IF_ERROR(s);
-  if (exhausted) {
-    // The order is over; nothing can be bound in this session any more.
-    RETURN_IF_ERROR(store_.DeleteSession(tid));
-  }
-  return refusal;
+  return absl::AbortedError("the order kept changing while counting a code");
 }
 
 // ---- HandleNotification ----------------------------------------------------

@@ -225,7 +225,7 @@ class DownloadService {
                         es9plus::GetBoundProfilePackageResponse& response);
   // A wrong hashCc in `session` for `record`: counts it and answers
   // 8.2.7/3.8, or at the limit ends the order and answers 8.2.7/6.4.
-  absl::Status RefuseConfirmationCode(const store::ProfileRecord& record,
+  absl::Status RefuseConfirmationCode(store::ProfileRecord record,
                                       const store::SessionRecord& session,
                                       absl::Time now);
   absl::Status DoNotification(

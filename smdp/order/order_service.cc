@@ -292,6 +292,7 @@ absl::Status OrderService::DoDownloadOrder(
     store::Order& order = *r.mutable_order();
     order.Clear();
     order.set_eid(eid);
+    order.set_eid_from_operator(!eid.empty());
     order.set_created_at_ms(ToMs(now));
     if (options_.order_ttl > absl::ZeroDuration()) {
       order.set_expires_at_ms(ToMs(now + options_.order_ttl));
@@ -468,6 +469,7 @@ absl::Status OrderService::DoConfirmOrder(
                     "the EID is not the one the order is bound to");
       }
       if (order.eid().empty()) order.set_eid(eid);
+      if (!request.eid().empty()) order.set_eid_from_operator(true);
       order.set_matching_id(matching_id);
       order.set_confirmation_code_hash(code_hash);
       order.set_release_flag(request.release_flag());
@@ -510,12 +512,14 @@ absl::StatusOr<es2plus::CancelOrderResponse> OrderService::CancelOrder(
 
 namespace {
 
-// SGP.22 5.3.5 (ES2+.CancelOrder): the EID is required when the order has
-// one (8.1.1/2.2) and must be its EID (8.1.1/3.10); a matchingId, when
-// given, must be the order's (8.2.6/3.10).
+// SGP.22 5.3.5 (ES2+.CancelOrder): the EID is required when the operator
+// gave one to DownloadOrder or ConfirmOrder (8.1.1/2.2; an EID that only a
+// download bound is not the operator's to know), and a given EID must be the
+// order's (8.1.1/3.10); a matchingId, when given, must be the order's
+// (8.2.6/3.10).
 absl::Status CheckCancelOrderIdentifiers(
     const store::Order& order, const es2plus::CancelOrderRequest& request) {
-  if (!order.eid().empty() && request.eid().empty()) {
+  if (order.eid_from_operator() && request.eid().empty()) {
     return Gsma(GsmaError::kEidMissing,
                 "the order is bound to an EID: CancelOrder must name it");
   }

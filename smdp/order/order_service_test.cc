@@ -518,6 +518,38 @@ TEST_F(OrderServiceTest, CancelOrderOfAnEidBoundOrderNeedsTheEid) {
   r.set_eid(kEid);
   ExpectSuccess(service_->CancelOrder(op1_, r));
   EXPECT_EQ(State(iccid), store::AVAILABLE);
+  // An EID given only at ConfirmOrder is the operator's too.
+  ExpectSuccess(Order(op1_, iccid, ""));
+  es2plus::ConfirmOrderRequest c = ConfirmRequest(iccid, false);
+  c.set_eid(kEid);
+  ExpectSuccess(service_->ConfirmOrder(op1_, c));
+  r.clear_eid();
+  ExpectFailed(service_->CancelOrder(op1_, r), "8.1.1", "2.2");
+}
+
+// An EID that a download bound (activation code) is not the operator's to
+// know: CancelOrder without it is fine, with another one is 8.1.1/3.10.
+TEST_F(OrderServiceTest, CancelOrderOfAnOrderADownloadBoundToAnEid) {
+  const std::string iccid = Confirmed(0, "AC-BOUND");
+  profiles::TransitionRequest bind;
+  bind.iccid = iccid;
+  bind.from = {store::CONFIRMED};
+  bind.to = store::CONFIRMED;
+  bind.mutate = [](store::ProfileRecord& r) {
+    r.mutable_order()->set_eid(kEid);  // as AuthenticateClient binds it
+    return absl::OkStatus();
+  };
+  bind.audit.set_action("AuthenticateClient");
+  ASSERT_OK(store_->Transition(bind).status());
+  es2plus::CancelOrderRequest r;
+  r.set_iccid(iccid);
+  r.set_final_profile_status_indicator("Available");
+  ASSERT_OK_AND_ASSIGN(std::string other_eid,
+                       pki::CompleteEid("890490321234512345123456789099"));
+  r.set_eid(other_eid);
+  ExpectFailed(service_->CancelOrder(op1_, r), "8.1.1", "3.10");
+  r.clear_eid();
+  ExpectSuccess(service_->CancelOrder(op1_, r));
 }
 
 // SGP.22 5.3.1 (ES2+.DownloadOrder) with the header of 6.5.1: an operator
