@@ -88,9 +88,9 @@ int main(int argc, char** argv) {
   std::cout << "smdpd: serving grpc=" << (*server)->grpc_address()
             << " grpc_tls=" << ((*server)->grpc_tls() ? "on" : "off")
             << " es9_https="
-            << ((*server)->es9_https_address().empty()
+            << ((*server)->es9_https_addresses().empty()
                     ? "off"
-                    : (*server)->es9_https_address())
+                    : absl::StrJoin((*server)->es9_https_addresses(), ","))
             << " es2_https="
             << ((*server)->es2_https_address().empty()
                     ? "off"
