@@ -242,9 +242,10 @@ absl::StatusOr<std::unique_ptr<Es9Client>> DownloadWorld::NewClient(
   return euicc::CreateEs9Client(options);
 }
 
-absl::Status DownloadWorld::OrderAndRelease(
-    absl::string_view iccid, absl::string_view matching_id,
-    absl::string_view confirmation_code) {
+absl::Status DownloadWorld::OrderAndRelease(absl::string_view iccid,
+                                            absl::string_view matching_id,
+                                            absl::string_view confirmation_code,
+                                            absl::string_view eid) {
   std::string code_hash;
   if (!confirmation_code.empty()) {
     unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -264,6 +265,8 @@ absl::Status DownloadWorld::OrderAndRelease(
       t.mutate = [&](store::ProfileRecord& r) {
         r.mutable_order()->set_matching_id(std::string(matching_id));
         r.mutable_order()->set_confirmation_code_hash(code_hash);
+        r.mutable_order()->set_eid(std::string(eid));
+        r.mutable_order()->set_eid_from_operator(!eid.empty());
         return absl::OkStatus();
       };
     }

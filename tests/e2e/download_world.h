@@ -131,10 +131,12 @@ class DownloadWorld {
   // The stand-in for an ES2+ DownloadOrder + ConfirmOrder + ReleaseProfile:
   // moves `iccid` AVAILABLE → ALLOCATED → CONFIRMED (with `matching_id`) →
   // RELEASED through store transitions, audited as operator:<operator_id>.
-  // A non-empty `confirmation_code` makes the order need it.
+  // A non-empty `confirmation_code` makes the order need it; a non-empty
+  // `eid` binds the order to that eUICC (an empty `matching_id` with an EID:
+  // the default SM-DP+ order of that EID).
   [[nodiscard]] absl::Status OrderAndRelease(
       absl::string_view iccid, absl::string_view matching_id,
-      absl::string_view confirmation_code = {});
+      absl::string_view confirmation_code = {}, absl::string_view eid = {});
 
   // The personalised profile package the store holds for `iccid`: the
   // unsealed plain profile, or the PPK segments decrypted with the unsealed

@@ -195,6 +195,9 @@ absl::StatusOr<TestChain> MakeTestChain(const TestChainOptions& options) {
             {"CN", "Test EUM"}},
            eum.public_key, options.eum_not_before.value_or(not_before),
            options.eum_not_after.value_or(not_after)));
+  if (!options.eum_is_ca) {
+    eum_spec.basic_constraints = pki::BasicConstraintsExtension{.ca = false};
+  }
   ASSIGN_OR_RETURN(
       chain.eum_certificate,
       pki::IssueCertificate(eum_spec, chain.ci.certificate, *ci_signer));

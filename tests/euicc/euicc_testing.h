@@ -112,6 +112,9 @@ struct TestChainOptions {
   std::optional<absl::Time> eum_not_after;
   std::optional<absl::Time> euicc_not_before;
   std::optional<absl::Time> euicc_not_after;
+  // false: the EUM certificate's basicConstraints say cA FALSE (a
+  // certificate-profile fault).
+  bool eum_is_ca = true;
 };
 
 // A CI, an EUM (variant O, EID prefix in nameConstraints) and an eUICC.

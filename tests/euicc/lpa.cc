@@ -53,6 +53,10 @@ class HttpsEs9Client final : public Es9Client {
     return Post<es9plus::GetBoundProfilePackageResponse>(
         r, "getBoundProfilePackage");
   }
+  absl::StatusOr<es9plus::CancelSessionResponse> CancelSession(
+      const es9plus::CancelSessionRequest& r) override {
+    return Post<es9plus::CancelSessionResponse>(r, "cancelSession");
+  }
   absl::StatusOr<es9plus::HandleNotificationResponse> HandleNotification(
       const es9plus::HandleNotificationRequest& r) override {
     int http_status = 0;
@@ -152,6 +156,11 @@ class GrpcEs9Client final : public Es9Client {
       const es9plus::HandleNotificationRequest& r) override {
     return Call<es9plus::HandleNotificationResponse>(
         r, &es9plus::Es9Plus::Stub::HandleNotification, "HandleNotification");
+  }
+  absl::StatusOr<es9plus::CancelSessionResponse> CancelSession(
+      const es9plus::CancelSessionRequest& r) override {
+    return Call<es9plus::CancelSessionResponse>(
+        r, &es9plus::Es9Plus::Stub::CancelSession, "CancelSession");
   }
 
  private:

@@ -60,6 +60,8 @@ class Es9Client {
   // body: an empty response (no header).
   [[nodiscard]] virtual absl::StatusOr<es9plus::HandleNotificationResponse>
   HandleNotification(const es9plus::HandleNotificationRequest& r) = 0;
+  [[nodiscard]] virtual absl::StatusOr<es9plus::CancelSessionResponse>
+  CancelSession(const es9plus::CancelSessionRequest& r) = 0;
 };
 
 enum class Es9Transport {
