@@ -19,8 +19,8 @@
 
 #include "benchmark/benchmark.h"
 #include "hsm/software_provider.h"
-#include "smdp/bsp/bsp_format.h"
-#include "smdp/bsp/profile_protection.h"
+#include "sgp22/bsp/bsp_format.h"
+#include "sgp22/bsp/profile_protection.h"
 #include "smdp/download/bpp_builder.h"
 #include "util/ssl_ptr.h"
 

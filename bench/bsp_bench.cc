@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "smdp/bsp/bsp_encoder.h"
-#include "smdp/bsp/bsp_format.h"
-#include "smdp/bsp/bsp_keys.h"
-#include "smdp/bsp/profile_protection.h"
+#include "sgp22/bsp/bsp_encoder.h"
+#include "sgp22/bsp/bsp_format.h"
+#include "sgp22/bsp/bsp_keys.h"
+#include "sgp22/bsp/profile_protection.h"
 #include "util/ssl_ptr.h"
 
 namespace smdp::bsp {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets of smdp/rsp, smdp/auth and profiles/saip with clang (Bazel's toolchain is
+# Builds the libFuzzer targets of sgp22, smdp/auth and profiles/saip with clang (Bazel's toolchain is
 # gcc) and runs each for a while, failing if any of them finds a crash.
 #
 #   tools/fuzz.sh                 # every target, 30 s each
@@ -7,9 +7,9 @@
 #   tools/fuzz.sh 60 der bound_profile_package   # some targets, 60 s each
 #   FUZZ_JOBS=2 tools/fuzz.sh     # parallel fuzzing jobs per target
 #
-# Targets are smdp/rsp/fuzz/<name>_fuzzer.cc. Work files go to
+# Targets are sgp22/fuzz/<name>_fuzzer.cc. Work files go to
 # $SMDP_FUZZ_OUT (default /tmp/smdp-fuzz): bin/ (the fuzzers), corpus/<Type>/
-# (seeded from smdp/rsp/test_messages.cc and grown by each run; kept between
+# (seeded from sgp22/test_messages.cc and grown by each run; kept between
 # runs), artifacts/ (crashing inputs). Exit code 1 when a target crashed or
 # did not build.
 set -euo pipefail
@@ -38,10 +38,10 @@ ABSL_LIBS=(-Wl,--push-state,--as-needed
            -labsl_bad_variant_access -labsl_log_severity
            -Wl,--pop-state)
 
-LIB_SRCS=(smdp/rsp/der.cc smdp/rsp/types.cc smdp/rsp/internal/codec.cc
-          smdp/rsp/euicc_info.cc smdp/rsp/authentication.cc
-          smdp/rsp/download.cc smdp/rsp/bpp.cc smdp/rsp/notification.cc
-          smdp/rsp/fuzz/fuzz_targets.cc smdp/auth/certificate.cc
+LIB_SRCS=(sgp22/der.cc sgp22/types.cc sgp22/internal/codec.cc
+          sgp22/euicc_info.cc sgp22/authentication.cc
+          sgp22/download.cc sgp22/bpp.cc sgp22/notification.cc
+          sgp22/fuzz/fuzz_targets.cc smdp/auth/certificate.cc
           profiles/saip/profile_package.cc profiles/saip/coding.cc)
 
 mkdir -p "$OUT/obj" "$OUT/bin" "$OUT/corpus" "$OUT/artifacts"
@@ -50,14 +50,14 @@ mkdir -p "$OUT/obj" "$OUT/bin" "$OUT/corpus" "$OUT/artifacts"
 objs=()
 for src in "${LIB_SRCS[@]}"; do
   obj="$OUT/obj/$(echo "$src" | tr '/' '_').o"
-  if [[ ! -f "$obj" || "$src" -nt "$obj" || -n "$(find smdp/rsp smdp/auth profiles/saip hsm -name '*.h' -newer "$obj" -print -quit)" ]]; then
+  if [[ ! -f "$obj" || "$src" -nt "$obj" || -n "$(find sgp22 smdp/auth profiles/saip hsm -name '*.h' -newer "$obj" -print -quit)" ]]; then
     "$CXX" "${COMMON[@]}" -fsanitize=fuzzer-no-link -c "$src" -o "$obj"
   fi
   objs+=("$obj")
 done
 
 # Seeds: the encoded sample messages.
-"$CXX" "${COMMON[@]}" smdp/rsp/fuzz/write_seeds.cc smdp/rsp/test_messages.cc \
+"$CXX" "${COMMON[@]}" sgp22/fuzz/write_seeds.cc sgp22/test_messages.cc \
   "${objs[@]}" "${ABSL_LIBS[@]}" -o "$OUT/bin/write_seeds"
 "$OUT/bin/write_seeds" "$OUT/corpus"
 mkdir -p "$OUT/corpus/Certificate"
@@ -74,7 +74,7 @@ if [[ $# -gt 0 ]]; then
   targets=("$@")
 else
   targets=()
-  for f in smdp/rsp/fuzz/*_fuzzer.cc smdp/auth/fuzz/*_fuzzer.cc \
+  for f in sgp22/fuzz/*_fuzzer.cc smdp/auth/fuzz/*_fuzzer.cc \
            profiles/saip/fuzz/*_fuzzer.cc; do
     targets+=("$(basename "$f" _fuzzer.cc)")
   done
@@ -82,7 +82,7 @@ fi
 
 failed=()
 for t in "${targets[@]}"; do
-  src="smdp/rsp/fuzz/${t}_fuzzer.cc"
+  src="sgp22/fuzz/${t}_fuzzer.cc"
   [[ -f "$src" ]] || src="smdp/auth/fuzz/${t}_fuzzer.cc"
   [[ -f "$src" ]] || src="profiles/saip/fuzz/${t}_fuzzer.cc"
   [[ -f "$src" ]] || { echo "fuzz: no such target $t ($src)" >&2; failed+=("$t"); continue; }

@@ -15,8 +15,8 @@
 #include "profiles/preparation/subscriber_csv.h"
 #include "profiles/preparation/test_subscribers.h"
 #include "profiles/saip/template_builder.h"
-#include "smdp/bsp/bsp_decoder.h"
-#include "smdp/bsp/bsp_format.h"
+#include "sgp22/bsp/bsp_decoder.h"
+#include "sgp22/bsp/bsp_format.h"
 
 namespace smdp::profiles::preparation {
 namespace {

@@ -7,9 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "smdp/bsp/bsp_format.h"
-#include "smdp/bsp/bsp_keys.h"
-#include "smdp/rsp/der.h"
+#include "sgp22/bsp/bsp_format.h"
+#include "sgp22/bsp/bsp_keys.h"
+#include "sgp22/der.h"
 #include "util/status_macros.h"
 
 namespace smdp::profiles::preparation {
@@ -31,13 +31,13 @@ std::vector<std::string> CheckMetadata(const store::ProfileMetadata& m) {
   if (m.service_provider_name().size() > kMaxServiceProviderName) {
     e.push_back("metadata.service_provider_name is longer than 32 bytes");
   }
-  if (!rsp::der::ValidateUtf8(m.service_provider_name()).ok()) {
+  if (!sgp22::der::ValidateUtf8(m.service_provider_name()).ok()) {
     e.push_back("metadata.service_provider_name is not UTF-8");
   }
   if (m.profile_name().size() > kMaxProfileName) {
     e.push_back("metadata.profile_name is longer than 64 bytes");
   }
-  if (!rsp::der::ValidateUtf8(m.profile_name()).ok()) {
+  if (!sgp22::der::ValidateUtf8(m.profile_name()).ok()) {
     e.push_back("metadata.profile_name is not UTF-8");
   }
   if (m.profile_class() > 2) {

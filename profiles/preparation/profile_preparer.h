@@ -53,7 +53,7 @@
 #include "profiles/preparation/subscriber_csv.h"
 #include "profiles/saip/personalization.h"
 #include "profiles/store.pb.h"
-#include "smdp/bsp/profile_protection.h"
+#include "sgp22/bsp/profile_protection.h"
 
 namespace smdp::profiles::preparation {
 

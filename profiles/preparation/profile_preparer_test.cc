@@ -17,8 +17,8 @@
 #include "profiles/saip/personalization.h"
 #include "profiles/saip/template_builder.h"
 #include "profiles/store.pb.h"
-#include "smdp/bsp/bsp_decoder.h"
-#include "smdp/bsp/bsp_format.h"
+#include "sgp22/bsp/bsp_decoder.h"
+#include "sgp22/bsp/bsp_format.h"
 
 namespace smdp::profiles::preparation {
 namespace {

@@ -9,13 +9,13 @@
 #include "absl/strings/str_cat.h"
 #include "profiles/saip/coding.h"
 #include "profiles/saip/internal/der_edit.h"
-#include "smdp/rsp/der.h"
+#include "sgp22/der.h"
 #include "util/status_macros.h"
 
 namespace smdp::profiles::saip {
 namespace {
 
-namespace der = ::smdp::rsp::der;
+namespace der = ::smdp::sgp22::der;
 using internal::DerEdit;
 
 constexpr der::Tag kHeaderIccidTag = der::ContextTag(3);

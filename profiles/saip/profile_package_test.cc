@@ -12,12 +12,12 @@
 #include "hsm/internal/test_util.h"
 #include "profiles/saip/coding.h"
 #include "profiles/saip/template_builder.h"
-#include "smdp/rsp/der.h"
+#include "sgp22/der.h"
 
 namespace smdp::profiles::saip {
 namespace {
 
-namespace der = ::smdp::rsp::der;
+namespace der = ::smdp::sgp22::der;
 using ::smdp::hsm::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::ElementsAre;

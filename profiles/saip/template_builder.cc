@@ -7,13 +7,13 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "profiles/saip/coding.h"
-#include "smdp/rsp/der.h"
+#include "sgp22/der.h"
 #include "util/status_macros.h"
 
 namespace smdp::profiles::saip {
 namespace {
 
-namespace der = ::smdp::rsp::der;
+namespace der = ::smdp::sgp22::der;
 
 constexpr der::Tag Ctx(uint32_t n, bool constructed = false) {
   return der::ContextTag(n, constructed);

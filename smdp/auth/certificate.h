@@ -1,5 +1,5 @@
 // X.509 v3 certificates of the SGP.22 PKI, parsed with the project's strict
-// DER codec (smdp/rsp/der.h) instead of OpenSSL's X509 parser.
+// DER codec (sgp22/der.h) instead of OpenSSL's X509 parser.
 //
 // ParseCertificate() decodes one DER certificate into a Certificate value:
 // the fields the RSP checks need, every extension with its criticality, the
@@ -46,11 +46,11 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "hsm/crypto_provider.h"
-#include "smdp/rsp/der.h"
+#include "sgp22/der.h"
 
 namespace smdp::auth {
 
-namespace der = ::smdp::rsp::der;
+namespace der = ::smdp::sgp22::der;
 
 // Largest certificate ParseCertificate() accepts. SGP.22 certificates are
 // 500 to 700 bytes.

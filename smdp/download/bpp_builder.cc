@@ -8,17 +8,17 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "smdp/bsp/bsp_encoder.h"
-#include "smdp/bsp/bsp_format.h"
-#include "smdp/bsp/bsp_keys.h"
-#include "smdp/rsp/der.h"
-#include "smdp/rsp/types.h"
+#include "sgp22/bsp/bsp_encoder.h"
+#include "sgp22/bsp/bsp_format.h"
+#include "sgp22/bsp/bsp_keys.h"
+#include "sgp22/der.h"
+#include "sgp22/types.h"
 #include "util/status_macros.h"
 
 namespace smdp::download {
 namespace {
 
-namespace der = ::smdp::rsp::der;
+namespace der = ::smdp::sgp22::der;
 
 constexpr der::Tag kBpp = 0xBF36;
 constexpr der::Tag kFirstSequenceOf87 = 0xA0;
@@ -81,10 +81,11 @@ absl::StatusOr<std::string> EidBytes(absl::string_view eid) {
 BoundProfilePackageBuilder::BoundProfilePackageBuilder(
     hsm::CryptoProvider& provider, BppBuilderOptions options)
     : provider_(provider), options_(std::move(options)) {
-  rsp::ConfigureIsdpRequest configure;
+  sgp22::ConfigureIsdpRequest configure;
   if (!options_.smdp_oid.empty()) {
     auto oid = der::Oid::FromString(options_.smdp_oid);
-    if (oid.ok()) configure.dp_proprietary_data = rsp::DpProprietaryData{*oid};
+    if (oid.ok())
+      configure.dp_proprietary_data = sgp22::DpProprietaryData{*oid};
   }
   configure_isdp_ = configure.Encode();
 }
@@ -92,7 +93,7 @@ BoundProfilePackageBuilder::BoundProfilePackageBuilder(
 absl::StatusOr<BoundPackage> BoundProfilePackageBuilder::Build(
     const BindingRequest& request, const ProfileToBind& profile) const {
   if (request.transaction_id.empty() ||
-      request.transaction_id.size() > rsp::kMaxTransactionIdSize) {
+      request.transaction_id.size() > sgp22::kMaxTransactionIdSize) {
     return RequestError("transaction_id", "must be 1 to 16 bytes");
   }
   if (request.dppb_key == nullptr) return RequestError("dppb_key", "missing");
@@ -168,12 +169,12 @@ absl::StatusOr<BoundPackage> BoundProfilePackageBuilder::Build(
   }
 
   // InitialiseSecureChannelRequest, signed over its fields || 5F49 otPK.EUICC.
-  rsp::InitialiseSecureChannelRequest iscr;
+  sgp22::InitialiseSecureChannelRequest iscr;
   iscr.transaction_id = request.transaction_id;
   iscr.control_ref_template.host_id = options_.host_id;
   iscr.smdp_otpk = smdp_otpk;
   std::string signed_data = iscr.SignedFields();
-  signed_data += der::EncodeTlv(rsp::tags::kOtpk, request.euicc_otpk);
+  signed_data += der::EncodeTlv(sgp22::tags::kOtpk, request.euicc_otpk);
   ASSIGN_OR_RETURN(iscr.smdp_sign, dppb.Sign(signed_data));
   std::string iscr_der = iscr.Encode();
 

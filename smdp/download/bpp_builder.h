@@ -36,9 +36,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "hsm/crypto_provider.h"
-#include "smdp/bsp/profile_protection.h"
-#include "smdp/rsp/bpp.h"
-#include "smdp/rsp/download.h"
+#include "sgp22/bpp.h"
+#include "sgp22/bsp/profile_protection.h"
+#include "sgp22/download.h"
 
 namespace smdp::download {
 
@@ -106,7 +106,7 @@ struct BindingRequest {
   // SK.DPpb. Not owned; must outlive the Build() call.
   const hsm::SigningKey* dppb_key = nullptr;
   // The profile's metadata, sent as StoreMetadataRequest (MAC-only 88).
-  rsp::StoreMetadataRequest metadata;
+  sgp22::StoreMetadataRequest metadata;
   // The KEK that seals the key agreement into BoundPackage::kept (and opens
   // `reuse`). Null: nothing is kept. Not owned; must outlive Build().
   const hsm::SecretKey* kek = nullptr;

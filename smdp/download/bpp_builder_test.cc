@@ -7,15 +7,15 @@
 #include "gtest/gtest.h"
 #include "hsm/internal/test_util.h"
 #include "hsm/software_provider.h"
-#include "smdp/bsp/bsp_decoder.h"
-#include "smdp/bsp/bsp_keys.h"
-#include "smdp/rsp/bpp.h"
-#include "smdp/rsp/der.h"
+#include "sgp22/bpp.h"
+#include "sgp22/bsp/bsp_decoder.h"
+#include "sgp22/bsp/bsp_keys.h"
+#include "sgp22/der.h"
 
 namespace smdp::download {
 namespace {
 
-namespace der = ::smdp::rsp::der;
+namespace der = ::smdp::sgp22::der;
 using ::smdp::hsm::Curve;
 using ::smdp::hsm::testing::IsOk;
 using ::smdp::hsm::testing::StatusIs;
@@ -30,7 +30,7 @@ std::string Pattern(size_t n) {
 }
 
 struct Sequences {
-  rsp::InitialiseSecureChannelRequest iscr;
+  sgp22::InitialiseSecureChannelRequest iscr;
   std::string a0, a1, a3;
   std::optional<std::string> a2;
 };
@@ -42,7 +42,7 @@ Sequences Split(absl::string_view bpp) {
   der::Reader r(top->value);
   auto iscr = r.Next(0xBF23, "iscr");
   EXPECT_THAT(iscr.status(), IsOk());
-  auto decoded = rsp::InitialiseSecureChannelRequest::Decode(iscr->raw);
+  auto decoded = sgp22::InitialiseSecureChannelRequest::Decode(iscr->raw);
   EXPECT_THAT(decoded.status(), IsOk());
   out.iscr = *decoded;
   out.a0 = std::string(r.Next(0xA0, "a0")->value);
@@ -117,10 +117,11 @@ TEST_P(BppBuilderTest, PlainProfileRoundTrips) {
     ASSERT_THAT(opened.status(), IsOk());
     EXPECT_EQ(opened->profile, profile) << size;
     EXPECT_FALSE(opened->ppk.has_value());
-    auto metadata = rsp::StoreMetadataRequest::Decode(opened->store_metadata);
+    auto metadata = sgp22::StoreMetadataRequest::Decode(opened->store_metadata);
     ASSERT_THAT(metadata.status(), IsOk());
     EXPECT_EQ(*metadata, Request().metadata);
-    auto configure = rsp::ConfigureIsdpRequest::Decode(opened->configure_isdp);
+    auto configure =
+        sgp22::ConfigureIsdpRequest::Decode(opened->configure_isdp);
     ASSERT_THAT(configure.status(), IsOk());
     ASSERT_TRUE(configure->dp_proprietary_data.has_value());
     EXPECT_EQ(configure->dp_proprietary_data->dp_oid.ToString(), "2.999.10");

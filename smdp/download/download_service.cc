@@ -16,17 +16,17 @@
 #include "api/es2plus.pb.h"
 #include "profiles/preparation/profile_preparer.h"
 #include "profiles/saip/coding.h"
+#include "sgp22/authentication.h"
+#include "sgp22/download.h"
+#include "sgp22/euicc_info.h"
+#include "sgp22/notification.h"
+#include "sgp22/types.h"
 #include "smdp/auth/certificate.h"
 #include "smdp/auth/public_key.h"
 #include "smdp/auth/smdp_certificate.h"
 #include "smdp/common/gsma_status.h"
 #include "smdp/download/session_state.pb.h"
 #include "smdp/download/signed_data.h"
-#include "smdp/rsp/authentication.h"
-#include "smdp/rsp/download.h"
-#include "smdp/rsp/euicc_info.h"
-#include "smdp/rsp/notification.h"
-#include "smdp/rsp/types.h"
 #include "util/log.h"
 #include "util/status_macros.h"
 
@@ -85,7 +85,7 @@ std::string ToHex(absl::string_view bytes) {
 // The transactionId bytes from its hex form: 1..16 bytes, either case.
 absl::StatusOr<std::string> ParseTransactionId(absl::string_view hex) {
   if (hex.empty()) return MissingField("transactionId");
-  if (hex.size() % 2 != 0 || hex.size() > 2 * rsp::kMaxTransactionIdSize) {
+  if (hex.size() % 2 != 0 || hex.size() > 2 * sgp22::kMaxTransactionIdSize) {
     return Gsma(GsmaError::kUnknownTransactionId,
                 "transactionId is not 1..16 bytes of hex");
   }
@@ -160,34 +160,34 @@ store::OutboxEntry Callback(uint32_t point, absl::string_view eid,
 }
 
 // The StoreMetadataRequest of a profile record.
-absl::StatusOr<rsp::StoreMetadataRequest> MetadataOf(
+absl::StatusOr<sgp22::StoreMetadataRequest> MetadataOf(
     const ProfileRecord& record) {
-  rsp::StoreMetadataRequest m;
+  sgp22::StoreMetadataRequest m;
   ASSIGN_OR_RETURN(m.iccid, profiles::saip::EncodeIccidFile(record.iccid()));
   const store::ProfileMetadata& md = record.metadata();
   m.service_provider_name = md.service_provider_name();
   m.profile_name = md.profile_name();
   if (!md.icon().empty()) {
-    m.icon_type = static_cast<rsp::IconType>(md.icon_type());
+    m.icon_type = static_cast<sgp22::IconType>(md.icon_type());
     m.icon = md.icon();
   }
   // operational (2) is the DEFAULT: left out so the DER stays canonical.
   if (md.profile_class() != 2) {
-    m.profile_class = static_cast<rsp::ProfileClass>(md.profile_class());
+    m.profile_class = static_cast<sgp22::ProfileClass>(md.profile_class());
   }
   if (md.notification_configuration_size() > 0) {
     m.notification_configuration_info.emplace();
     for (const store::NotificationConfiguration& n :
          md.notification_configuration()) {
-      rsp::NotificationConfigurationInformation info;
+      sgp22::NotificationConfigurationInformation info;
       info.profile_management_operation =
-          rsp::der::BitString::FromBits({n.event()});
+          sgp22::der::BitString::FromBits({n.event()});
       info.notification_address = n.address();
       m.notification_configuration_info->push_back(std::move(info));
     }
   }
   if (md.has_profile_owner() && !md.profile_owner().mcc_mnc().empty()) {
-    rsp::OperatorId owner;
+    sgp22::OperatorId owner;
     owner.mcc_mnc = md.profile_owner().mcc_mnc();
     if (!md.profile_owner().gid1().empty())
       owner.gid1 = md.profile_owner().gid1();
@@ -196,7 +196,7 @@ absl::StatusOr<rsp::StoreMetadataRequest> MetadataOf(
     m.profile_owner = std::move(owner);
   }
   if (md.profile_policy_rules_size() > 0) {
-    rsp::der::BitString pprs;
+    sgp22::der::BitString pprs;
     for (uint32_t bit : md.profile_policy_rules()) pprs.Set(bit);
     m.profile_policy_rules = std::move(pprs);
   }
@@ -210,7 +210,7 @@ absl::StatusOr<rsp::StoreMetadataRequest> MetadataOf(
 // appended to `unparsed`, never a refusal (the signature covered the bytes
 // as received, so nothing is wrong with the request).
 absl::Status CheckEligibility(const ProfileRecord& record,
-                              const rsp::EuiccInfo2& info2,
+                              const sgp22::EuiccInfo2& info2,
                               std::vector<absl::string_view>& unparsed) {
   // Fields the decoder could not read (an unparsable
   // forbiddenProfilePolicyRules reads as absent: its check is skipped).
@@ -226,8 +226,8 @@ absl::Status CheckEligibility(const ProfileRecord& record,
     }
   }
   if (!info2.ext_card_resource.empty()) {
-    absl::StatusOr<rsp::ExtCardResource> resource =
-        rsp::ExtCardResource::Parse(info2.ext_card_resource);
+    absl::StatusOr<sgp22::ExtCardResource> resource =
+        sgp22::ExtCardResource::Parse(info2.ext_card_resource);
     if (!resource.ok()) {
       unparsed.push_back("extCardResource");
     } else if (resource->free_non_volatile_memory.has_value() &&
@@ -256,9 +256,9 @@ absl::Status VerifyWithSessionKey(const SessionRecord& session,
                                     signature);
 }
 
-bool IsCancelGiveBack(rsp::CancelSessionReason reason) {
-  return reason == rsp::CancelSessionReason::kPostponed ||
-         reason == rsp::CancelSessionReason::kTimeout;
+bool IsCancelGiveBack(sgp22::CancelSessionReason reason) {
+  return reason == sgp22::CancelSessionReason::kPostponed ||
+         reason == sgp22::CancelSessionReason::kTimeout;
 }
 
 // SessionRecord.extra from AuthenticateClient on (session_state.proto).
@@ -314,7 +314,7 @@ absl::StatusOr<std::unique_ptr<DownloadService>> DownloadService::Create(
     hsm::CryptoProvider& provider) {
   std::vector<std::string> problems;
   if (options.smdp_address.empty()) problems.push_back("smdp_address: empty");
-  if (!rsp::der::Oid::FromString(options.smdp_oid).ok()) {
+  if (!sgp22::der::Oid::FromString(options.smdp_oid).ok()) {
     problems.push_back("smdp_oid: not a dotted OID");
   }
   if (options.host_id.empty() || options.host_id.size() > 16) {
@@ -403,7 +403,7 @@ absl::Status DownloadService::DoInitiate(
   // The request's format first (SGP.22 common codes 1.6/2.x), then its
   // meaning.
   if (request.euicc_challenge().empty()) return MissingField("euiccChallenge");
-  if (request.euicc_challenge().size() != rsp::kChallengeSize) {
+  if (request.euicc_challenge().size() != sgp22::kChallengeSize) {
     return InvalidField(
         "euiccChallenge",
         absl::InvalidArgumentError(
@@ -411,9 +411,9 @@ absl::Status DownloadService::DoInitiate(
   }
   if (request.smdp_address().empty()) return MissingField("smdpAddress");
   ASSIGN_OR_RETURN(
-      rsp::EuiccInfo1 info1_value,
-      DecodeField<rsp::EuiccInfo1>("euiccInfo1", request.euicc_info1()));
-  const rsp::EuiccInfo1* info1 = &info1_value;
+      sgp22::EuiccInfo1 info1_value,
+      DecodeField<sgp22::EuiccInfo1>("euiccInfo1", request.euicc_info1()));
+  const sgp22::EuiccInfo1* info1 = &info1_value;
   if (!IsOurAddress(request.smdp_address(), options_.smdp_address)) {
     return Gsma(GsmaError::kInvalidSmdpAddress,
                 absl::StrCat("SM-DP+ address '", request.smdp_address(),
@@ -458,16 +458,16 @@ absl::Status DownloadService::DoInitiate(
                 "euiccCiPKIdListForVerification");
   }
   ASSIGN_OR_RETURN(std::string transaction_id,
-                   provider_.RandomBytes(rsp::kMaxTransactionIdSize));
+                   provider_.RandomBytes(sgp22::kMaxTransactionIdSize));
   ASSIGN_OR_RETURN(std::string server_challenge,
-                   provider_.RandomBytes(rsp::kChallengeSize));
-  rsp::ServerSigned1 signed1;
+                   provider_.RandomBytes(sgp22::kChallengeSize));
+  sgp22::ServerSigned1 signed1;
   signed1.transaction_id = transaction_id;
   signed1.euicc_challenge = request.euicc_challenge();
   // As the LPA gave it (the eUICC compares it with the activation code's).
   signed1.server_address = request.smdp_address();
   signed1.server_challenge = server_challenge;
-  auto part = rsp::SignedPart<rsp::ServerSigned1>::Make(std::move(signed1));
+  auto part = sgp22::SignedPart<sgp22::ServerSigned1>::Make(std::move(signed1));
   ASSIGN_OR_RETURN(std::string signature,
                    chosen->identity.dpauth_key->Sign(part.der));
 
@@ -488,9 +488,9 @@ absl::Status DownloadService::DoInitiate(
 
   response.set_transaction_id(ToHex(transaction_id));
   response.set_server_signed1(part.der);
-  response.set_server_signature1(rsp::EncodeSignatureTlv(signature));
+  response.set_server_signature1(sgp22::EncodeSignatureTlv(signature));
   response.set_euicc_ci_pk_id_to_be_used(
-      rsp::EncodeSubjectKeyIdentifierTlv(chosen->ci_key_id));
+      sgp22::EncodeSubjectKeyIdentifierTlv(chosen->ci_key_id));
   response.set_server_certificate(chosen->identity.dpauth_cert);
   return absl::OkStatus();
 }
@@ -636,20 +636,20 @@ absl::Status DownloadService::DoAuthenticate(
     return absl::InternalError(
         absl::StrCat("session names unknown identity ", session.identity()));
   }
-  ASSIGN_OR_RETURN(rsp::AuthenticateServerResponse decoded_value,
-                   DecodeField<rsp::AuthenticateServerResponse>(
+  ASSIGN_OR_RETURN(sgp22::AuthenticateServerResponse decoded_value,
+                   DecodeField<sgp22::AuthenticateServerResponse>(
                        "authenticateServerResponse",
                        request.authenticate_server_response()));
-  const rsp::AuthenticateServerResponse* decoded = &decoded_value;
+  const sgp22::AuthenticateServerResponse* decoded = &decoded_value;
   if (const auto* error =
-          std::get_if<rsp::AuthenticateResponseError>(&decoded->result)) {
+          std::get_if<sgp22::AuthenticateResponseError>(&decoded->result)) {
     // The eUICC refused us: the session is over.
     RETURN_IF_ERROR(store_.DeleteSession(tid));
     return Gsma(GsmaError::kEuiccSignatureInvalid,
                 absl::StrCat("the eUICC answered ",
-                             rsp::ToString(error->authenticate_error_code)));
+                             sgp22::ToString(error->authenticate_error_code)));
   }
-  const auto& ok = std::get<rsp::AuthenticateResponseOk>(decoded->result);
+  const auto& ok = std::get<sgp22::AuthenticateResponseOk>(decoded->result);
   auth::EuiccChain chain;
   chain.euicc_certificate = ok.euicc_certificate;
   chain.eum_certificate = ok.eum_certificate;
@@ -660,7 +660,7 @@ absl::Status DownloadService::DoAuthenticate(
                    verifier_.Verify(chain, now, session.extra()));
   RETURN_IF_ERROR(
       euicc.public_key.VerifyPlain(ok.euicc_signed1.der, ok.euicc_signature1));
-  const rsp::EuiccSigned1& signed1 = ok.euicc_signed1.value;
+  const sgp22::EuiccSigned1& signed1 = ok.euicc_signed1.value;
   if (signed1.transaction_id != tid) {
     return Gsma(GsmaError::kUnknownTransactionId,
                 "euiccSigned1 carries another transactionId");
@@ -756,11 +756,11 @@ absl::Status DownloadService::DoAuthenticate(
 
   // smdpSigned2 and the session's next stage, committed with the hold.
   const bool cc_required = !record.order().confirmation_code_hash().empty();
-  rsp::SmdpSigned2 signed2;
+  sgp22::SmdpSigned2 signed2;
   signed2.transaction_id = tid;
   signed2.cc_required_flag = cc_required;
   if (offer.has_value()) signed2.bpp_euicc_otpk = offer->euicc_otpk();
-  auto part2 = rsp::SignedPart<rsp::SmdpSigned2>::Make(std::move(signed2));
+  auto part2 = sgp22::SignedPart<sgp22::SmdpSigned2>::Make(std::move(signed2));
   ASSIGN_OR_RETURN(std::string signature2,
                    identity->identity.dppb_key->Sign(
                        SmdpSignature2Input(part2.der, ok.euicc_signature1)));
@@ -807,12 +807,12 @@ absl::Status DownloadService::DoAuthenticate(
   }
   if (!held.ok()) return held.status();
 
-  ASSIGN_OR_RETURN(rsp::StoreMetadataRequest metadata, MetadataOf(*held));
+  ASSIGN_OR_RETURN(sgp22::StoreMetadataRequest metadata, MetadataOf(*held));
 
   response.set_transaction_id(ToHex(tid));
   response.set_profile_metadata(metadata.Encode());
   response.set_smdp_signed2(part2.der);
-  response.set_smdp_signature2(rsp::EncodeSignatureTlv(signature2));
+  response.set_smdp_signature2(sgp22::EncodeSignatureTlv(signature2));
   response.set_smdp_certificate(identity->identity.dppb_cert);
   return absl::OkStatus();
 }
@@ -845,22 +845,22 @@ absl::Status DownloadService::DoGetBpp(
         absl::StrCat("session names unknown identity ", session.identity()));
   }
   ASSIGN_OR_RETURN(
-      rsp::PrepareDownloadResponse decoded_value,
-      DecodeField<rsp::PrepareDownloadResponse>(
+      sgp22::PrepareDownloadResponse decoded_value,
+      DecodeField<sgp22::PrepareDownloadResponse>(
           "prepareDownloadResponse", request.prepare_download_response()));
-  const rsp::PrepareDownloadResponse* decoded = &decoded_value;
+  const sgp22::PrepareDownloadResponse* decoded = &decoded_value;
   if (const auto* error =
-          std::get_if<rsp::PrepareDownloadResponseError>(&decoded->result)) {
+          std::get_if<sgp22::PrepareDownloadResponseError>(&decoded->result)) {
     return Gsma(GsmaError::kEuiccSignatureInvalid,
                 absl::StrCat("the eUICC answered ",
-                             rsp::ToString(error->download_error_code)));
+                             sgp22::ToString(error->download_error_code)));
   }
-  const auto& ok = std::get<rsp::PrepareDownloadResponseOk>(decoded->result);
+  const auto& ok = std::get<sgp22::PrepareDownloadResponseOk>(decoded->result);
   RETURN_IF_ERROR(VerifyWithSessionKey(
       session,
       EuiccSignature2Input(ok.euicc_signed2.der, session.smdp_signature2()),
       ok.euicc_signature2));
-  const rsp::EuiccSigned2& signed2 = ok.euicc_signed2.value;
+  const sgp22::EuiccSigned2& signed2 = ok.euicc_signed2.value;
   if (signed2.transaction_id != tid) {
     return Gsma(GsmaError::kUnknownTransactionId,
                 "euiccSigned2 carries another transactionId");
@@ -899,7 +899,7 @@ absl::Status DownloadService::DoGetBpp(
 
   // Bind (`record` carries the content).
   const std::string iccid = record.iccid();
-  ASSIGN_OR_RETURN(rsp::StoreMetadataRequest metadata, MetadataOf(record));
+  ASSIGN_OR_RETURN(sgp22::StoreMetadataRequest metadata, MetadataOf(record));
   ASSIGN_OR_RETURN(
       profiles::preparation::ProfileForBinding profile,
       profiles::preparation::OpenProfileForBinding(std::move(record), kek_));
@@ -1070,13 +1070,13 @@ DownloadService::HandleNotification(
 absl::Status DownloadService::DoNotification(
     const es9plus::HandleNotificationRequest& request) {
   const absl::Time now = Now();
-  ASSIGN_OR_RETURN(rsp::PendingNotification decoded_value,
-                   DecodeField<rsp::PendingNotification>(
+  ASSIGN_OR_RETURN(sgp22::PendingNotification decoded_value,
+                   DecodeField<sgp22::PendingNotification>(
                        "pendingNotification", request.pending_notification()));
-  const rsp::PendingNotification* decoded = &decoded_value;
+  const sgp22::PendingNotification* decoded = &decoded_value;
 
   if (const auto* other =
-          std::get_if<rsp::OtherSignedNotification>(&decoded->notification)) {
+          std::get_if<sgp22::OtherSignedNotification>(&decoded->notification)) {
     // Enable / disable / delete: verified with the certificate it carries,
     // recorded in the audit trail.
     auth::EuiccChain chain;
@@ -1089,7 +1089,7 @@ absl::Status DownloadService::DoNotification(
     RETURN_IF_ERROR(
         euicc.public_key.VerifyPlain(other->tbs_other_notification.der,
                                      other->euicc_notification_signature));
-    const rsp::NotificationMetadata& md = other->tbs_other_notification.value;
+    const sgp22::NotificationMetadata& md = other->tbs_other_notification.value;
     if (md.iccid.has_value()) {
       absl::StatusOr<std::string> iccid =
           profiles::saip::DecodeIccidFile(*md.iccid);
@@ -1098,7 +1098,7 @@ absl::Status DownloadService::DoNotification(
         entry.set_actor(Actor(euicc.eid));
         entry.set_action("HandleNotification");
         entry.set_iccid(*iccid);
-        std::optional<rsp::NotificationEvent> event = md.Event();
+        std::optional<sgp22::NotificationEvent> event = md.Event();
         entry.set_detail(absl::StrCat(
             "event ", event.has_value() ? static_cast<int>(*event) : -1,
             " seq ", md.seq_number));
@@ -1109,8 +1109,8 @@ absl::Status DownloadService::DoNotification(
   }
 
   const auto& pir =
-      std::get<rsp::ProfileInstallationResult>(decoded->notification);
-  const rsp::ProfileInstallationResultData& data = pir.data.value;
+      std::get<sgp22::ProfileInstallationResult>(decoded->notification);
+  const sgp22::ProfileInstallationResultData& data = pir.data.value;
   const std::string& tid = data.transaction_id;
   ASSIGN_OR_RETURN(SessionRecord session,
                    LoadSession(store_, tid, now, {SessionRecord::BPP_SENT}));
@@ -1122,11 +1122,11 @@ absl::Status DownloadService::DoNotification(
                 "ProfileInstallationResult names another SM-DP+ OID");
   }
   const bool success =
-      std::holds_alternative<rsp::SuccessResult>(data.final_result);
+      std::holds_alternative<sgp22::SuccessResult>(data.final_result);
   std::string result = "installed";
-  if (const auto* error = std::get_if<rsp::ErrorResult>(&data.final_result)) {
-    result = absl::StrCat("error ", rsp::ToString(error->bpp_command_id), " ",
-                          rsp::ToString(error->error_reason));
+  if (const auto* error = std::get_if<sgp22::ErrorResult>(&data.final_result)) {
+    result = absl::StrCat("error ", sgp22::ToString(error->bpp_command_id), " ",
+                          sgp22::ToString(error->error_reason));
   }
   ASSIGN_OR_RETURN(ProfileRecord record,
                    store_.GetProfileHead(session.iccid()));
@@ -1198,16 +1198,16 @@ absl::Status DownloadService::DoCancel(
                   {SessionRecord::INITIATED, SessionRecord::AUTHENTICATED,
                    SessionRecord::BPP_SENT}));
   ASSIGN_OR_RETURN(
-      rsp::CancelSessionResponse decoded_value,
-      DecodeField<rsp::CancelSessionResponse>(
+      sgp22::CancelSessionResponse decoded_value,
+      DecodeField<sgp22::CancelSessionResponse>(
           "cancelSessionResponse", request.cancel_session_response()));
-  const rsp::CancelSessionResponse* decoded = &decoded_value;
+  const sgp22::CancelSessionResponse* decoded = &decoded_value;
   if (const auto* error =
-          std::get_if<rsp::CancelSessionError>(&decoded->result)) {
+          std::get_if<sgp22::CancelSessionError>(&decoded->result)) {
     return EndAfterEuiccCancelError(session, *error, now);
   }
-  const auto& ok = std::get<rsp::CancelSessionResponseOk>(decoded->result);
-  const rsp::EuiccCancelSessionSigned& signed_part =
+  const auto& ok = std::get<sgp22::CancelSessionResponseOk>(decoded->result);
+  const sgp22::EuiccCancelSessionSigned& signed_part =
       ok.euicc_cancel_session_signed.value;
   if (signed_part.smdp_oid.ToString() != options_.smdp_oid) {
     return Gsma(GsmaError::kInvalidSmdpOid,
@@ -1226,7 +1226,7 @@ absl::Status DownloadService::DoCancel(
                                        ok.euicc_cancel_session_signed.der,
                                        ok.euicc_cancel_session_signature));
 
-  const rsp::CancelSessionReason reason = signed_part.reason;
+  const sgp22::CancelSessionReason reason = signed_part.reason;
   const bool give_back = IsCancelGiveBack(reason);
   // Postponed or timeout (SGP.22 5.6.5, 3.1.3): the download may resume,
   // so, like an interrupted load, the session's one-time key agreement is
@@ -1235,7 +1235,7 @@ absl::Status DownloadService::DoCancel(
   // it.
   const bool keep_binding = give_back && options_.reuse_one_time_keys &&
                             Usable(StateOf(session).binding());
-  const std::string why = absl::StrCat("cancelled: ", rsp::ToString(reason));
+  const std::string why = absl::StrCat("cancelled: ", sgp22::ToString(reason));
   profiles::TransitionRequest cancel;
   cancel.iccid = session.iccid();
   cancel.from = {store::RELEASED, store::DOWNLOADED};
@@ -1272,7 +1272,7 @@ absl::Status DownloadService::DoCancel(
 }
 
 absl::Status DownloadService::EndAfterEuiccCancelError(
-    const SessionRecord& session, rsp::CancelSessionError error,
+    const SessionRecord& session, sgp22::CancelSessionError error,
     absl::Time now) {
   // SGP.22 5.6.5 verifies only a signed answer: an error means the eUICC
   // has no session of this transactionId any more. LPAs (lpac) cancel after
@@ -1282,7 +1282,7 @@ absl::Status DownloadService::EndAfterEuiccCancelError(
   // went.
   const std::string& tid = session.transaction_id();
   const std::string euicc_said = absl::StrCat(
-      "the eUICC answered cancelSessionResponseError ", rsp::ToString(error));
+      "the eUICC answered cancelSessionResponseError ", sgp22::ToString(error));
   if (session.stage() == SessionRecord::INITIATED) {
     return store_.DeleteSession(tid);
   }

@@ -103,12 +103,12 @@
 #include "api/es9plus.pb.h"
 #include "hsm/crypto_provider.h"
 #include "profiles/profile_store.h"
+#include "sgp22/notification.h"
 #include "smdp/auth/ci_trust_store.h"
 #include "smdp/auth/euicc_certificate_verifier.h"
 #include "smdp/common/function_status.h"
 #include "smdp/download/bpp_builder.h"
 #include "smdp/download/session_state.pb.h"
-#include "smdp/rsp/notification.h"
 #include "smdp/server/identity.h"
 
 namespace smdp::download {
@@ -233,7 +233,7 @@ class DownloadService {
   absl::Status DoCancel(const es9plus::CancelSessionRequest& request);
   // CancelSession answered by the eUICC with an error (it has no session).
   absl::Status EndAfterEuiccCancelError(const store::SessionRecord& session,
-                                        rsp::CancelSessionError error,
+                                        sgp22::CancelSessionError error,
                                         absl::Time now);
 
   const DownloadServiceOptions options_;

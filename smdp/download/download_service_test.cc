@@ -25,12 +25,12 @@
 #include "profiles/rocksdb/rocksdb_profile_store.h"
 #include "profiles/saip/coding.h"
 #include "profiles/saip/template_builder.h"
+#include "sgp22/euicc_info.h"
+#include "sgp22/notification.h"
 #include "smdp/common/gsma_status.h"
 #include "smdp/download/session_state.pb.h"
 #include "smdp/download/signed_data.h"
 #include "smdp/pki/dev_pki.h"
-#include "smdp/rsp/euicc_info.h"
-#include "smdp/rsp/notification.h"
 #include "tests/euicc/euicc_testing.h"
 #include "tests/euicc/software_euicc.h"
 #include "util/file_util.h"
@@ -493,17 +493,17 @@ class Es9ErrorTest : public DownloadServiceTest {
   }
 
   es9plus::CancelSessionResponse Cancel(euicc::SoftwareEuicc& e,
-                                        rsp::CancelSessionReason reason,
+                                        sgp22::CancelSessionReason reason,
                                         absl::string_view oid = {}) {
     auto answer = e.CancelSession(absl::HexStringToBytes(tid_), reason);
     EXPECT_TRUE(answer.ok()) << answer.status;
     std::string der = answer.der;
     if (!oid.empty()) {
-      auto decoded = rsp::CancelSessionResponse::Decode(der);
+      auto decoded = sgp22::CancelSessionResponse::Decode(der);
       EXPECT_THAT(decoded.status(), IsOk());
-      auto& ok = std::get<rsp::CancelSessionResponseOk>(decoded->result);
+      auto& ok = std::get<sgp22::CancelSessionResponseOk>(decoded->result);
       ok.euicc_cancel_session_signed.value.smdp_oid =
-          *rsp::der::Oid::FromString(oid);
+          *sgp22::der::Oid::FromString(oid);
       ok.euicc_cancel_session_signed.der =
           ok.euicc_cancel_session_signed.value.Encode();
       der = decoded->Encode();
@@ -562,7 +562,7 @@ TEST_F(Es9ErrorTest, InitiateAuthenticationChecks) {
   // signed back as received.
   auto with_port = InitiateWith(info1, kAddress + ":8443");
   EXPECT_THAT(with_port, Succeeded());
-  auto signed1 = rsp::ServerSigned1::Decode(with_port.server_signed1());
+  auto signed1 = sgp22::ServerSigned1::Decode(with_port.server_signed1());
   ASSERT_THAT(signed1.status(), IsOk());
   EXPECT_EQ(signed1->server_address, kAddress + ":8443");
   for (const std::string& bad :
@@ -574,15 +574,15 @@ TEST_F(Es9ErrorTest, InitiateAuthenticationChecks) {
   // Format errors are 1.6/2.x (see MalformedRequestFieldsAreFormatErrors).
   EXPECT_THAT(InitiateWith("\x01\x02"), FailedWith("1.6", "2.1"));
   EXPECT_THAT(InitiateWith(info1, kAddress, "short"), FailedWith("1.6", "2.1"));
-  auto decoded = rsp::EuiccInfo1::Decode(info1);
+  auto decoded = sgp22::EuiccInfo1::Decode(info1);
   ASSERT_THAT(decoded.status(), IsOk());
-  rsp::EuiccInfo1 svn = *decoded;
+  sgp22::EuiccInfo1 svn = *decoded;
   svn.svn.major = 9;
   EXPECT_THAT(InitiateWith(svn.Encode()), FailedWith("8.8.3", "3.1"));
-  rsp::EuiccInfo1 signing = *decoded;
+  sgp22::EuiccInfo1 signing = *decoded;
   signing.euicc_ci_pkid_list_for_signing = {std::string(20, 'x')};
   EXPECT_THAT(InitiateWith(signing.Encode()), FailedWith("8.8.2", "3.1"));
-  rsp::EuiccInfo1 verification = *decoded;
+  sgp22::EuiccInfo1 verification = *decoded;
   verification.euicc_ci_pkid_list_for_verification = {std::string(20, 'y')};
   EXPECT_THAT(InitiateWith(verification.Encode()), FailedWith("8.8.4", "3.7"));
 }
@@ -756,7 +756,7 @@ TEST_F(Es9ErrorTest, TooManyDownloadAttempts) {
 TEST_F(Es9ErrorTest, NotEligible) {
   Order(iccid_, {});
   auto e = Euicc(Curve::kNistP256, false, [](euicc::SoftwareEuiccConfig& c) {
-    rsp::ExtCardResource resource;
+    sgp22::ExtCardResource resource;
     resource.installed_applications = 0;
     resource.free_non_volatile_memory = 100;
     resource.free_volatile_memory = 100;
@@ -869,22 +869,22 @@ TEST_F(Es9ErrorTest, CancelSession) {
   Order(iccid_, {});
   auto e = Euicc(Curve::kNistP256);
   ASSERT_THAT(Authenticate(*e, "MATCH-1"), Succeeded());
-  EXPECT_THAT(Cancel(*e, rsp::CancelSessionReason::kPostponed, "2.999.99"),
+  EXPECT_THAT(Cancel(*e, sgp22::CancelSessionReason::kPostponed, "2.999.99"),
               FailedWith("8.8", "3.10"));
   ASSERT_THAT(Authenticate(*e, "MATCH-1"), Succeeded());
   e->set_faults({.bad_cancel_session_signature = true});
-  EXPECT_THAT(Cancel(*e, rsp::CancelSessionReason::kPostponed),
+  EXPECT_THAT(Cancel(*e, sgp22::CancelSessionReason::kPostponed),
               FailedWith("8.1", "6.1"));
   e->set_faults({});
   // Postponed: the profile stays available, the session is over.
   MakeService({.max_download_attempts = 10});
   ASSERT_THAT(Authenticate(*e, "MATCH-1"), Succeeded());
-  EXPECT_THAT(Cancel(*e, rsp::CancelSessionReason::kPostponed), Succeeded());
+  EXPECT_THAT(Cancel(*e, sgp22::CancelSessionReason::kPostponed), Succeeded());
   EXPECT_EQ(State(iccid_), store::RELEASED);
   EXPECT_THAT(AuthenticateRaw(tid_, "\x30\x00"), FailedWith("8.10.1", "3.9"));
   // End user rejection ends the order.
   ASSERT_THAT(Authenticate(*e, "MATCH-1"), Succeeded());
-  EXPECT_THAT(Cancel(*e, rsp::CancelSessionReason::kEndUserRejection),
+  EXPECT_THAT(Cancel(*e, sgp22::CancelSessionReason::kEndUserRejection),
               Succeeded());
   EXPECT_EQ(State(iccid_), store::ERROR);
   EXPECT_EQ(store_->GetProfile(iccid_)->last_result(),
@@ -1014,8 +1014,9 @@ TEST_F(Es9ErrorTest, CancelErrorAfterTheBppRecordsTheFailedInstallation) {
   auto loaded = e->LoadBoundProfilePackage(*tampered);
   ASSERT_THAT(loaded.status(), IsOk());
   ASSERT_FALSE(loaded->status.ok());
-  auto cancelled = e->CancelSession(
-      absl::HexStringToBytes(tid), rsp::CancelSessionReason::kEndUserRejection);
+  auto cancelled =
+      e->CancelSession(absl::HexStringToBytes(tid),
+                       sgp22::CancelSessionReason::kEndUserRejection);
   ASSERT_FALSE(cancelled.ok());
   ASSERT_FALSE(cancelled.der.empty());
   EXPECT_THAT(CancelRaw(tid, cancelled.der), Succeeded());
@@ -1045,8 +1046,9 @@ TEST_F(Es9ErrorTest, SuccessResultAfterAReportedFailureInstalls) {
   auto loaded = e->LoadBoundProfilePackage(bpp.bound_profile_package());
   ASSERT_THAT(loaded.status(), IsOk());
   ASSERT_THAT(loaded->status, IsOk());
-  auto cancelled = e->CancelSession(
-      absl::HexStringToBytes(tid), rsp::CancelSessionReason::kEndUserRejection);
+  auto cancelled =
+      e->CancelSession(absl::HexStringToBytes(tid),
+                       sgp22::CancelSessionReason::kEndUserRejection);
   ASSERT_FALSE(cancelled.der.empty());
   EXPECT_THAT(CancelRaw(tid, cancelled.der), Succeeded());
   EXPECT_EQ(State(iccid_), store::ERROR);
@@ -1064,7 +1066,7 @@ TEST_F(Es9ErrorTest, CancelErrorBeforeTheBppGivesTheProfileBack) {
   ASSERT_THAT(Authenticate(*e, "MATCH-1"), Succeeded());
   const std::string tid = tid_;
   auto other =
-      e->CancelSession("wrong-tid", rsp::CancelSessionReason::kTimeout);
+      e->CancelSession("wrong-tid", sgp22::CancelSessionReason::kTimeout);
   ASSERT_FALSE(other.der.empty());
   EXPECT_THAT(CancelRaw(tid, other.der), Succeeded());
   EXPECT_EQ(State(iccid_), store::RELEASED);
@@ -1169,9 +1171,9 @@ TEST_F(Es9ErrorTest, RepeatedGetBoundProfilePackageBindsAgain) {
   ASSERT_THAT(*second, Succeeded());
   EXPECT_NE(first->bound_profile_package(), second->bound_profile_package());
   auto first_bpp =
-      rsp::BoundProfilePackage::Decode(first->bound_profile_package());
+      sgp22::BoundProfilePackage::Decode(first->bound_profile_package());
   auto second_bpp =
-      rsp::BoundProfilePackage::Decode(second->bound_profile_package());
+      sgp22::BoundProfilePackage::Decode(second->bound_profile_package());
   ASSERT_THAT(first_bpp.status(), IsOk());
   ASSERT_THAT(second_bpp.status(), IsOk());
   EXPECT_EQ(first_bpp->initialise_secure_channel.smdp_otpk,
@@ -1190,21 +1192,21 @@ TEST_F(Es9ErrorTest, OtherSignedNotificationIsVerifiedAndAudited) {
   auto key = pkis->provider->ImportSigningKey("euicc-notification",
                                               creds->euicc_private_key_pem);
   ASSERT_THAT(key.status(), IsOk());
-  rsp::NotificationMetadata md;
+  sgp22::NotificationMetadata md;
   md.seq_number = 7;
-  md.profile_management_operation = rsp::der::BitString::FromBits(
-      {static_cast<size_t>(rsp::NotificationEvent::kDelete)});
+  md.profile_management_operation = sgp22::der::BitString::FromBits(
+      {static_cast<size_t>(sgp22::NotificationEvent::kDelete)});
   md.notification_address = kAddress;
   md.iccid = *profiles::saip::EncodeIccidFile(iccid_);
-  rsp::OtherSignedNotification other;
+  sgp22::OtherSignedNotification other;
   other.tbs_other_notification =
-      rsp::SignedPart<rsp::NotificationMetadata>::Make(md);
+      sgp22::SignedPart<sgp22::NotificationMetadata>::Make(md);
   auto signature = (*key)->Sign(other.tbs_other_notification.der);
   ASSERT_THAT(signature.status(), IsOk());
   other.euicc_notification_signature = *signature;
   other.euicc_certificate = creds->euicc_certificate;
   other.eum_certificate = creds->eum_certificate;
-  rsp::PendingNotification pending;
+  sgp22::PendingNotification pending;
   pending.notification = other;
   EXPECT_THAT(Notify(pending.Encode()), Succeeded());
   auto audit = store_->GetAudit(iccid_);
@@ -1212,7 +1214,7 @@ TEST_F(Es9ErrorTest, OtherSignedNotificationIsVerifiedAndAudited) {
   EXPECT_EQ(audit->back().action(), "HandleNotification");
   EXPECT_EQ(audit->back().detail(), "event 3 seq 7");
   // A bad signature is refused.
-  std::get<rsp::OtherSignedNotification>(pending.notification)
+  std::get<sgp22::OtherSignedNotification>(pending.notification)
       .euicc_notification_signature[5] ^= 1;
   EXPECT_THAT(Notify(pending.Encode()), FailedWith("8.1", "6.1"));
 }
@@ -1248,10 +1250,10 @@ class OneTimeKeyRetryTest : public DownloadServiceTest,
   struct Attempt {
     std::string transaction_id;  // hex
     std::string smdp_signed2;    // DER as sent
-    rsp::SmdpSigned2 signed2;
+    sgp22::SmdpSigned2 signed2;
     std::string euicc_otpk;  // euiccSigned2.euiccOtpk the eUICC answered
     es9plus::GetBoundProfilePackageResponse response;
-    rsp::BoundProfilePackage bpp;
+    sgp22::BoundProfilePackage bpp;
   };
 
   Attempt Download(euicc::SoftwareEuicc& e) {
@@ -1260,7 +1262,7 @@ class OneTimeKeyRetryTest : public DownloadServiceTest,
     EXPECT_THAT(auth, Succeeded());
     a.transaction_id = auth.transaction_id();
     a.smdp_signed2 = auth.smdp_signed2();
-    auto signed2 = rsp::SmdpSigned2::Decode(auth.smdp_signed2());
+    auto signed2 = sgp22::SmdpSigned2::Decode(auth.smdp_signed2());
     EXPECT_THAT(signed2.status(), IsOk());
     if (signed2.ok()) a.signed2 = *signed2;
     euicc::AuthenticateClientFields fields;
@@ -1269,10 +1271,10 @@ class OneTimeKeyRetryTest : public DownloadServiceTest,
     fields.smdp_certificate = auth.smdp_certificate();
     auto prepared = e.PrepareDownload(fields, std::nullopt);
     EXPECT_TRUE(prepared.ok()) << prepared.status;
-    auto answer = rsp::PrepareDownloadResponse::Decode(prepared.der);
+    auto answer = sgp22::PrepareDownloadResponse::Decode(prepared.der);
     EXPECT_THAT(answer.status(), IsOk());
     if (answer.ok()) {
-      a.euicc_otpk = std::get<rsp::PrepareDownloadResponseOk>(answer->result)
+      a.euicc_otpk = std::get<sgp22::PrepareDownloadResponseOk>(answer->result)
                          .euicc_signed2.value.euicc_otpk;
     }
     es9plus::GetBoundProfilePackageRequest request;
@@ -1284,7 +1286,7 @@ class OneTimeKeyRetryTest : public DownloadServiceTest,
     a.response = *response;
     EXPECT_THAT(a.response, Succeeded());
     auto bpp =
-        rsp::BoundProfilePackage::Decode(a.response.bound_profile_package());
+        sgp22::BoundProfilePackage::Decode(a.response.bound_profile_package());
     EXPECT_THAT(bpp.status(), IsOk());
     if (bpp.ok()) a.bpp = *std::move(bpp);
     return a;
@@ -1317,7 +1319,7 @@ class OneTimeKeyRetryTest : public DownloadServiceTest,
   }
 
   // A download cancelled with `reason` after the BPP, then the retry.
-  void CancelThenRetry(rsp::CancelSessionReason reason) {
+  void CancelThenRetry(sgp22::CancelSessionReason reason) {
     auto e = NewEuicc();
     ASSERT_NE(e, nullptr);
     Attempt first = Download(*e);
@@ -1337,14 +1339,14 @@ class OneTimeKeyRetryTest : public DownloadServiceTest,
     ASSERT_NO_FATAL_FAILURE(InstallAndNotify(*e, retry));
     EXPECT_THAT(Audit("CancelSession"),
                 ::testing::ElementsAre(
-                    absl::StrCat("cancelled: ", rsp::ToString(reason),
+                    absl::StrCat("cancelled: ", sgp22::ToString(reason),
                                  "; one-time keys kept for a retry")));
   }
 
   // The eUICC's CancelSession of `tid` (hex) with `reason`, sent on.
   es9plus::CancelSessionResponse Cancel(euicc::SoftwareEuicc& e,
                                         const std::string& tid,
-                                        rsp::CancelSessionReason reason) {
+                                        sgp22::CancelSessionReason reason) {
     auto answer = e.CancelSession(absl::HexStringToBytes(tid), reason);
     EXPECT_TRUE(answer.ok()) << answer.status;
     es9plus::CancelSessionRequest request;
@@ -1433,11 +1435,11 @@ TEST_P(OneTimeKeyRetryTest, InterruptedInstallationThenRetry) {
 // the BPP keeps the binding for a retry, as an interrupted load does: the
 // next session offers bppEuiccOtpk and binds with the same otPK.DP.ECKA.
 TEST_P(OneTimeKeyRetryTest, PostponedCancelKeepsTheBindingForARetry) {
-  CancelThenRetry(rsp::CancelSessionReason::kPostponed);
+  CancelThenRetry(sgp22::CancelSessionReason::kPostponed);
 }
 
 TEST_P(OneTimeKeyRetryTest, TimeoutCancelKeepsTheBindingForARetry) {
-  CancelThenRetry(rsp::CancelSessionReason::kTimeout);
+  CancelThenRetry(sgp22::CancelSessionReason::kTimeout);
 }
 
 // Any other reason ends the order and drops the binding.
@@ -1447,7 +1449,7 @@ TEST_P(OneTimeKeyRetryTest, OtherCancelReasonsDropTheBinding) {
   Attempt first = Download(*e);
   ASSERT_THAT(first.response, Succeeded());
   ASSERT_THAT(Cancel(*e, first.transaction_id,
-                     rsp::CancelSessionReason::kPprNotAllowed),
+                     sgp22::CancelSessionReason::kPprNotAllowed),
               Succeeded());
   EXPECT_EQ(State(iccid_), store::ERROR);
   EXPECT_TRUE(store_->GetProfile(iccid_)->session_transaction_id().empty());
@@ -1503,9 +1505,9 @@ TEST_P(OneTimeKeyRetryTest, RetriedBppCarriesTheSameSmdpOtpk) {
   EXPECT_EQ(first.smdp_signed2.find(std::string("\x5F\x49", 2)),
             std::string::npos);
   // initialiseSecureChannel: the new transactionId, the same otPK.DP.ECKA.
-  const rsp::InitialiseSecureChannelRequest& a =
+  const sgp22::InitialiseSecureChannelRequest& a =
       first.bpp.initialise_secure_channel;
-  const rsp::InitialiseSecureChannelRequest& b =
+  const sgp22::InitialiseSecureChannelRequest& b =
       retry.bpp.initialise_secure_channel;
   EXPECT_EQ(b.transaction_id, absl::HexStringToBytes(retry.transaction_id));
   EXPECT_NE(b.transaction_id, a.transaction_id);

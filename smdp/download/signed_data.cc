@@ -3,7 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
-#include "smdp/rsp/types.h"
+#include "sgp22/types.h"
 
 namespace smdp::download {
 namespace {
@@ -27,12 +27,12 @@ std::string Concat(absl::string_view a, absl::string_view b) {
 
 std::string SmdpSignature2Input(absl::string_view smdp_signed2_der,
                                 absl::string_view euicc_signature1) {
-  return Concat(smdp_signed2_der, rsp::EncodeSignatureTlv(euicc_signature1));
+  return Concat(smdp_signed2_der, sgp22::EncodeSignatureTlv(euicc_signature1));
 }
 
 std::string EuiccSignature2Input(absl::string_view euicc_signed2_der,
                                  absl::string_view smdp_signature2) {
-  return Concat(euicc_signed2_der, rsp::EncodeSignatureTlv(smdp_signature2));
+  return Concat(euicc_signed2_der, sgp22::EncodeSignatureTlv(smdp_signature2));
 }
 
 std::string HashCcFromCodeHash(absl::string_view code_sha256,

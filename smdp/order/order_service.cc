@@ -11,9 +11,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sgp22/eid.h"
 #include "smdp/common/function_status.h"
 #include "smdp/common/gsma_status.h"
-#include "smdp/pki/eid.h"
 #include "util/log.h"
 #include "util/status_macros.h"
 
@@ -80,7 +80,7 @@ absl::StatusOr<std::string> ParseIccid(absl::string_view iccid) {
 
 // An EID given by the operator: 32 digits with valid check digits.
 absl::Status CheckEid(absl::string_view eid) {
-  absl::Status valid = pki::ValidateEid(eid);
+  absl::Status valid = sgp22::ValidateEid(eid);
   if (!valid.ok()) {
     return Gsma(GsmaError::kMalformedRequest,
                 absl::StrCat("eid: ", valid.message()));

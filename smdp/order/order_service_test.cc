@@ -14,7 +14,7 @@
 #include "gtest/gtest.h"
 #include "profiles/rocksdb/internal/test_util.h"
 #include "profiles/rocksdb/rocksdb_profile_store.h"
-#include "smdp/pki/eid.h"
+#include "sgp22/eid.h"
 #include "util/status_matchers.h"
 
 namespace smdp::order {
@@ -336,7 +336,7 @@ TEST_F(OrderServiceTest, ConfirmOrderRefusals) {
   ExpectFailed(service_->ConfirmOrder(op1_, c), "8.9", "5.1");
   c.clear_smds_address();
   ASSERT_OK_AND_ASSIGN(std::string other_eid,
-                       pki::CompleteEid("890490321234512345123456789099"));
+                       sgp22::CompleteEid("890490321234512345123456789099"));
   c.set_eid(other_eid);
   // SGP.22 5.3.2: not the EID DownloadOrder bound: invalid association.
   ExpectFailed(service_->ConfirmOrder(op1_, c), "8.1.1", "3.10");
@@ -511,7 +511,7 @@ TEST_F(OrderServiceTest, CancelOrderOfAnEidBoundOrderNeedsTheEid) {
   r.set_final_profile_status_indicator("Available");
   ExpectFailed(service_->CancelOrder(op1_, r), "8.1.1", "2.2");
   ASSERT_OK_AND_ASSIGN(std::string other_eid,
-                       pki::CompleteEid("890490321234512345123456789099"));
+                       sgp22::CompleteEid("890490321234512345123456789099"));
   r.set_eid(other_eid);
   ExpectFailed(service_->CancelOrder(op1_, r), "8.1.1", "3.10");
   EXPECT_EQ(State(iccid), store::LINKED);
@@ -545,7 +545,7 @@ TEST_F(OrderServiceTest, CancelOrderOfAnOrderADownloadBoundToAnEid) {
   r.set_iccid(iccid);
   r.set_final_profile_status_indicator("Available");
   ASSERT_OK_AND_ASSIGN(std::string other_eid,
-                       pki::CompleteEid("890490321234512345123456789099"));
+                       sgp22::CompleteEid("890490321234512345123456789099"));
   r.set_eid(other_eid);
   ExpectFailed(service_->CancelOrder(op1_, r), "8.1.1", "3.10");
   r.clear_eid();

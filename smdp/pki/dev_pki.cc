@@ -22,8 +22,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "sgp22/eid.h"
 #include "smdp/pki/certificate_builder.h"
-#include "smdp/pki/eid.h"
 #include "util/ssl_ptr.h"
 #include "util/status_macros.h"
 
@@ -669,17 +669,18 @@ absl::Status ValidateDevPkiOptions(const DevPkiOptions& o) {
     }
   }
   const bool prefix_ok = !o.eum_eid_prefix.empty() &&
-                         o.eum_eid_prefix.size() <= kEidDigits - 2 &&
+                         o.eum_eid_prefix.size() <= sgp22::kEidDigits - 2 &&
                          AllDigits(o.eum_eid_prefix);
   if (!prefix_ok) {
     errors.push_back(absl::StrCat("eum_eid_prefix: \"", o.eum_eid_prefix,
                                   "\" is not 1..30 decimal digits"));
   }
   if (!o.euicc_eid.empty()) {
-    absl::Status eid = ValidateEid(o.euicc_eid);
+    absl::Status eid = sgp22::ValidateEid(o.euicc_eid);
     if (!eid.ok()) {
       errors.push_back(absl::StrCat("euicc_eid: ", eid.message()));
-    } else if (prefix_ok && !EidHasPrefix(o.euicc_eid, o.eum_eid_prefix)) {
+    } else if (prefix_ok &&
+               !sgp22::EidHasPrefix(o.euicc_eid, o.eum_eid_prefix)) {
       errors.push_back(absl::StrCat("euicc_eid: ", o.euicc_eid,
                                     " is outside the EUM's range (prefix ",
                                     o.eum_eid_prefix, ")"));
@@ -701,16 +702,17 @@ absl::Status ValidateDevPkiOptions(const DevPkiOptions& o) {
 }
 
 absl::StatusOr<std::string> DefaultEuiccEid(absl::string_view prefix) {
-  if (prefix.empty() || prefix.size() > kEidDigits - 2 || !AllDigits(prefix)) {
+  if (prefix.empty() || prefix.size() > sgp22::kEidDigits - 2 ||
+      !AllDigits(prefix)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "EID prefix \"", prefix, "\" is not 1..30 decimal digits"));
   }
   std::string body(prefix);
-  if (body.size() < kEidDigits - 2) {
-    body.append(kEidDigits - 3 - body.size(), '0');
+  if (body.size() < sgp22::kEidDigits - 2) {
+    body.append(sgp22::kEidDigits - 3 - body.size(), '0');
     body.push_back('1');
   }
-  return CompleteEid(body);
+  return sgp22::CompleteEid(body);
 }
 
 absl::StatusOr<DevPki> EnsureDevPki(const DevPkiOptions& options,

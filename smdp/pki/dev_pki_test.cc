@@ -25,9 +25,9 @@
 #include "gtest/gtest.h"
 #include "hsm/crypto_provider.h"
 #include "hsm/software_provider.h"
+#include "sgp22/eid.h"
 #include "smdp/pki/cert_inspect_testutil.h"
 #include "smdp/pki/certificate_builder.h"
-#include "smdp/pki/eid.h"
 
 namespace smdp::pki {
 namespace {
@@ -129,7 +129,7 @@ TEST_F(DevPkiTest, MakesEveryCertificateOnBothCurves) {
   EXPECT_EQ(pki.smdp_address, "localhost");
   EXPECT_EQ(pki.smdp_oid, "2.999.10");
   EXPECT_EQ(pki.eum_eid_prefix, "89049032");
-  EXPECT_TRUE(ValidateEid(pki.euicc_eid).ok());
+  EXPECT_TRUE(sgp22::ValidateEid(pki.euicc_eid).ok());
   EXPECT_TRUE(absl::StartsWith(pki.euicc_eid, "89049032"));
 
   for (hsm::Curve curve : kBothCurves) {
@@ -338,7 +338,7 @@ TEST_F(DevPkiTest, EumKeyIssuesMoreTestEuiccs) {
   ASSERT_TRUE(key.ok());
   auto spec = SgpProfile(CertificateRole::kEuicc, {});
   ASSERT_TRUE(spec.ok());
-  auto eid = CompleteEid("890490320000000000000000000042");
+  auto eid = sgp22::CompleteEid("890490320000000000000000000042");
   ASSERT_TRUE(eid.ok());
   spec->subject = {{"O", "SM-DP+ Dev EUM"}, {"serialNumber", *eid}};
   spec->public_key = *SubjectPublicKeyFromEvp(**key);
@@ -490,7 +490,7 @@ TEST(DevPkiOptionsTest, BadOptionsNameEveryField) {
       {{.dir = "", .smdp_oid = "x", .eum_eid_prefix = ""},
        {"dir", "smdp_oid", "eum_eid_prefix"}},
   };
-  ASSERT_TRUE(ValidateEid("89033032123451234512345678901248").ok());
+  ASSERT_TRUE(sgp22::ValidateEid("89033032123451234512345678901248").ok());
   for (const Case& c : cases) {
     absl::Status status = ValidateDevPkiOptions(c.options);
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
@@ -508,10 +508,10 @@ TEST(DevPkiOptionsTest, DefaultEuiccEid) {
   absl::StatusOr<std::string> eid = DefaultEuiccEid("89049032");
   ASSERT_TRUE(eid.ok());
   EXPECT_TRUE(absl::StartsWith(*eid, "890490320000000000000000000001"));
-  EXPECT_TRUE(ValidateEid(*eid).ok());
+  EXPECT_TRUE(sgp22::ValidateEid(*eid).ok());
   eid = DefaultEuiccEid(std::string(30, '8'));
   ASSERT_TRUE(eid.ok());
-  EXPECT_TRUE(ValidateEid(*eid).ok());
+  EXPECT_TRUE(sgp22::ValidateEid(*eid).ok());
   EXPECT_EQ(DefaultEuiccEid("").status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(DefaultEuiccEid(std::string(31, '8')).status().code(),

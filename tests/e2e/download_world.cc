@@ -18,13 +18,13 @@
 #include "profiles/preparation/profile_preparer.h"
 #include "profiles/preparation/test_subscribers.h"
 #include "profiles/saip/template_builder.h"
+#include "sgp22/bsp/bsp_decoder.h"
+#include "sgp22/bsp/bsp_format.h"
+#include "sgp22/eid.h"
 #include "smdp/auth/ci_trust_store.h"
-#include "smdp/bsp/bsp_decoder.h"
-#include "smdp/bsp/bsp_format.h"
 #include "smdp/http/es9plus_binding.h"
 #include "smdp/http/internal/test_tls_pki.h"
 #include "smdp/pki/certificate_builder.h"
-#include "smdp/pki/eid.h"
 #include "smdp/server/identity.h"
 #include "util/file_util.h"
 #include "util/ssl_ptr.h"
@@ -303,7 +303,7 @@ absl::StatusOr<euicc::testing::EuiccCredentials> DownloadWorld::IssueEuicc(
     return absl::InvalidArgumentError("eUICC serial too large for the EID");
   }
   digits.insert(0, 30 - prefix.size() - digits.size(), '0');
-  ASSIGN_OR_RETURN(std::string eid, pki::CompleteEid(prefix + digits));
+  ASSIGN_OR_RETURN(std::string eid, sgp22::CompleteEid(prefix + digits));
 
   euicc::testing::EuiccCredentials creds;
   ASSIGN_OR_RETURN(creds.eum_certificate, ReadFile(c.eum.der));

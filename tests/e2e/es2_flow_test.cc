@@ -18,6 +18,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "sgp22/eid.h"
 #include "smdp/config/config.h"
 #include "smdp/grpc/tls_credentials.h"
 #include "smdp/http/gsma_http_client.h"
@@ -25,7 +26,6 @@
 #include "smdp/http/internal/test_tls_pki.h"
 #include "smdp/pki/dev_pki.h"
 #include "smdp/pki/dev_tls.h"
-#include "smdp/pki/eid.h"
 #include "smdp/server/server.h"
 #include "tests/e2e/smdpd_testing.h"
 #include "tests/euicc/lpa.h"
@@ -451,7 +451,7 @@ TEST_P(Es2FlowTest, DuplicateMatchingIdIsRefused) {
 TEST_P(Es2FlowTest, RetriesAndOrderIdentifiers) {
   auto op1 = Operator(https(), &world->op1);
   const std::string eid = "89049032123451234512345678901235";
-  auto other_eid = pki::CompleteEid("890490321234512345123456789099");
+  auto other_eid = sgp22::CompleteEid("890490321234512345123456789099");
   ASSERT_OK(other_eid.status());
   es2plus::DownloadOrderRequest order;
   order.mutable_header()->set_function_requester_identifier("op1-crm");

@@ -18,10 +18,10 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sgp22/download.h"
+#include "sgp22/types.h"
 #include "smdp/auth/ci_trust_store.h"
 #include "smdp/pki/dev_pki.h"
-#include "smdp/rsp/download.h"
-#include "smdp/rsp/types.h"
 #include "tests/e2e/download_world.h"
 #include "tests/euicc/euicc_testing.h"
 #include "tests/euicc/lpa.h"
@@ -241,21 +241,23 @@ TEST_P(Es9ConformanceTest, PostponedCancelKeepsTheBindingForTheRetry) {
   const std::optional<std::string> kept = e->kept_euicc_otpk();
   ASSERT_TRUE(kept.has_value());
   auto cancel = e->CancelSession(absl::HexStringToBytes(first.transaction_id()),
-                                 rsp::CancelSessionReason::kPostponed);
+                                 sgp22::CancelSessionReason::kPostponed);
   ASSERT_TRUE(cancel.ok()) << cancel.status;
   EXPECT_THAT(Cancel(first.transaction_id(), cancel.der), Succeeded());
   EXPECT_EQ(State(iccid), store::RELEASED);
 
   auto retry = Authenticate(*e, Mid("PP"));
   ASSERT_THAT(retry, Succeeded());
-  auto signed2 = rsp::SmdpSigned2::Decode(retry.smdp_signed2());
+  auto signed2 = sgp22::SmdpSigned2::Decode(retry.smdp_signed2());
   ASSERT_THAT(signed2.status(), IsOk());
   ASSERT_TRUE(signed2->bpp_euicc_otpk.has_value());
   EXPECT_EQ(*signed2->bpp_euicc_otpk, *kept);
   auto retry_bpp = PrepareAndGet(*e, retry);
   ASSERT_THAT(retry_bpp, Succeeded());
-  auto a = rsp::BoundProfilePackage::Decode(first_bpp.bound_profile_package());
-  auto b = rsp::BoundProfilePackage::Decode(retry_bpp.bound_profile_package());
+  auto a =
+      sgp22::BoundProfilePackage::Decode(first_bpp.bound_profile_package());
+  auto b =
+      sgp22::BoundProfilePackage::Decode(retry_bpp.bound_profile_package());
   ASSERT_THAT(a.status(), IsOk());
   ASSERT_THAT(b.status(), IsOk());
   EXPECT_EQ(a->initialise_secure_channel.smdp_otpk,
@@ -282,7 +284,7 @@ TEST_P(Es9ConformanceTest, CancelErrorAfterTheBppRecordsTheFailure) {
   ASSERT_THAT(loaded.status(), IsOk());
   ASSERT_FALSE(loaded->status.ok());
   auto cancel = e->CancelSession(absl::HexStringToBytes(auth.transaction_id()),
-                                 rsp::CancelSessionReason::kEndUserRejection);
+                                 sgp22::CancelSessionReason::kEndUserRejection);
   ASSERT_FALSE(cancel.der.empty());
   EXPECT_THAT(Cancel(auth.transaction_id(), cancel.der), Succeeded());
   EXPECT_EQ(State(iccid), store::ERROR);

@@ -58,8 +58,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "sgp22/types.h"
 #include "smdp/pki/dev_tls.h"
-#include "smdp/rsp/types.h"
 #include "tests/euicc/lpa.h"
 #include "tests/euicc/software_euicc.h"
 #include "util/file_util.h"
@@ -456,7 +456,7 @@ int Run(const std::string& command) {
       tid = euicc.transaction_id();
     }
     smdp::euicc::CancelSessionAnswer answer =
-        euicc.CancelSession(tid, static_cast<smdp::rsp::CancelSessionReason>(
+        euicc.CancelSession(tid, static_cast<smdp::sgp22::CancelSessionReason>(
                                      absl::GetFlag(FLAGS_reason)));
     return finish(answer.der, answer.status);
   }

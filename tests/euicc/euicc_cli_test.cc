@@ -18,9 +18,9 @@
 #include "gtest/gtest.h"
 #include "hsm/internal/test_util.h"
 #include "hsm/software_provider.h"
+#include "sgp22/euicc_info.h"
+#include "sgp22/notification.h"
 #include "smdp/pki/dev_pki.h"
-#include "smdp/rsp/euicc_info.h"
-#include "smdp/rsp/notification.h"
 #include "tests/euicc/euicc_testing.h"
 #include "tests/euicc/mini_smdp.h"
 #include "tests/testing/subprocess.h"
@@ -124,9 +124,10 @@ class EuiccCliTest : public ::testing::Test {
     const std::string profile_path = tmp_ + "/profile.bin";
     const std::string pir = Der(Cli(with(
         {"load-bpp", "--in=" + bpp_path, "--out_profile=" + profile_path})));
-    ASSERT_OK_AND_ASSIGN(rsp::ProfileInstallationResultData data,
+    ASSERT_OK_AND_ASSIGN(sgp22::ProfileInstallationResultData data,
                          smdp.HandleNotification(pir));
-    EXPECT_TRUE(std::holds_alternative<rsp::SuccessResult>(data.final_result));
+    EXPECT_TRUE(
+        std::holds_alternative<sgp22::SuccessResult>(data.final_result));
     ASSERT_OK_AND_ASSIGN(std::string written, ReadFile(profile_path));
     EXPECT_TRUE(written == profile);
   }
@@ -147,12 +148,12 @@ TEST_F(EuiccCliTest, DownloadsWithTheDevPki) {
   ASSERT_EQ(init.code, 0) << init.err;
   EXPECT_THAT(init.out, HasSubstr(pki.euicc_eid));
 
-  ASSERT_OK_AND_ASSIGN(rsp::EuiccInfo1 info1,
-                       rsp::EuiccInfo1::Decode(Der(Cli({"info1"}))));
+  ASSERT_OK_AND_ASSIGN(sgp22::EuiccInfo1 info1,
+                       sgp22::EuiccInfo1::Decode(Der(Cli({"info1"}))));
   EXPECT_EQ(
       absl::BytesToHexString(info1.euicc_ci_pkid_list_for_verification[0]),
       absl::AsciiStrToLower(c.ci_key_id_hex));
-  ASSERT_OK(rsp::EuiccInfo2::Decode(Der(Cli({"info2"}))).status());
+  ASSERT_OK(sgp22::EuiccInfo2::Decode(Der(Cli({"info2"}))).status());
 
   ASSERT_OK_AND_ASSIGN(
       auto id, testing::DevPkiIdentity(*provider, pki, hsm::Curve::kNistP256));
@@ -169,21 +170,21 @@ TEST_F(EuiccCliTest, DownloadsWithTheDevPki) {
   std::string der;
   ASSERT_TRUE(
       absl::Base64Unescape(absl::StripAsciiWhitespace(again.out), &der));
-  ASSERT_OK_AND_ASSIGN(rsp::PrepareDownloadResponse response,
-                       rsp::PrepareDownloadResponse::Decode(der));
-  EXPECT_TRUE(std::holds_alternative<rsp::PrepareDownloadResponseError>(
+  ASSERT_OK_AND_ASSIGN(sgp22::PrepareDownloadResponse response,
+                       sgp22::PrepareDownloadResponse::Decode(der));
+  EXPECT_TRUE(std::holds_alternative<sgp22::PrepareDownloadResponseError>(
       response.result));
 
   // CancelSession of a live session, by default the open one.
   const std::string challenge = Der(Cli({"challenge"}));
   ASSERT_OK_AND_ASSIGN(InitiateAuthenticationFields fields,
                        smdp.InitiateAuthentication(challenge));
-  rsp::AuthenticateServerRequest request;
+  sgp22::AuthenticateServerRequest request;
   ASSERT_OK_AND_ASSIGN(
       request.server_signed1,
-      rsp::SignedPart<rsp::ServerSigned1>::Decode(fields.server_signed1));
+      sgp22::SignedPart<sgp22::ServerSigned1>::Decode(fields.server_signed1));
   ASSERT_OK_AND_ASSIGN(request.server_signature1,
-                       rsp::DecodeSignatureTlv(fields.server_signature1));
+                       sgp22::DecodeSignatureTlv(fields.server_signature1));
   request.euicc_ci_pkid_to_be_used = smdp.identity().ci_key_id;
   request.server_certificate = fields.server_certificate;
   request.ctx_params1 = MakeCtxParams1(std::nullopt);
@@ -192,9 +193,9 @@ TEST_F(EuiccCliTest, DownloadsWithTheDevPki) {
       Write("request.b64", absl::Base64Escape(request.Encode()) + "\n");
   ASSERT_EQ(Cli({"authenticate", "--in=" + request_path}).code, 0);
   const std::string cancel = Der(Cli({"cancel", "--reason=0"}));
-  ASSERT_OK_AND_ASSIGN(rsp::EuiccCancelSessionSigned cancelled,
+  ASSERT_OK_AND_ASSIGN(sgp22::EuiccCancelSessionSigned cancelled,
                        smdp.CancelSession(cancel));
-  EXPECT_EQ(cancelled.reason, rsp::CancelSessionReason::kEndUserRejection);
+  EXPECT_EQ(cancelled.reason, sgp22::CancelSessionReason::kEndUserRejection);
 }
 
 TEST_F(EuiccCliTest, DownloadsWithSgp26OnBrainpool) {

@@ -8,9 +8,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "smdp/pki/eid.h"
-#include "smdp/rsp/bpp.h"
-#include "smdp/rsp/der.h"
+#include "sgp22/bpp.h"
+#include "sgp22/der.h"
+#include "sgp22/eid.h"
 #include "util/file_util.h"
 #include "util/ssl_ptr.h"
 #include "util/status_macros.h"
@@ -253,8 +253,8 @@ absl::StatusOr<std::string> IssueSmdpCertificate(
 
 absl::StatusOr<std::string> TamperProfileSegment(absl::string_view bpp_der,
                                                  size_t index, size_t offset) {
-  ASSIGN_OR_RETURN(rsp::BoundProfilePackage bpp,
-                   rsp::BoundProfilePackage::Decode(bpp_der));
+  ASSIGN_OR_RETURN(sgp22::BoundProfilePackage bpp,
+                   sgp22::BoundProfilePackage::Decode(bpp_der));
   if (index >= bpp.sequence_of_86.size()) {
     return absl::OutOfRangeError(absl::StrCat("the BPP has ",
                                               bpp.sequence_of_86.size(),
@@ -262,7 +262,7 @@ absl::StatusOr<std::string> TamperProfileSegment(absl::string_view bpp_der,
   }
   const std::string& segment = bpp.sequence_of_86[index];
   absl::string_view rest = segment;
-  ASSIGN_OR_RETURN(rsp::der::Tlv tlv, rsp::der::ParseTlv(&rest));
+  ASSIGN_OR_RETURN(sgp22::der::Tlv tlv, sgp22::der::ParseTlv(&rest));
   if (offset >= tlv.value.size()) {
     return absl::OutOfRangeError(absl::StrCat("segment ", index, " has ",
                                               tlv.value.size(), " data bytes"));

@@ -13,13 +13,13 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "hsm/internal/test_util.h"
-#include "smdp/bsp/bsp_encoder.h"
-#include "smdp/bsp/bsp_format.h"
-#include "smdp/bsp/bsp_keys.h"
-#include "smdp/bsp/profile_protection.h"
+#include "sgp22/authentication.h"
+#include "sgp22/bsp/bsp_encoder.h"
+#include "sgp22/bsp/bsp_format.h"
+#include "sgp22/bsp/bsp_keys.h"
+#include "sgp22/bsp/profile_protection.h"
+#include "sgp22/der.h"
 #include "smdp/pki/certificate_builder.h"
-#include "smdp/rsp/authentication.h"
-#include "smdp/rsp/der.h"
 #include "tests/euicc/euicc_testing.h"
 #include "util/file_util.h"
 #include "util/ssl_ptr.h"
@@ -32,7 +32,7 @@ namespace {
 absl::StatusOr<std::vector<std::string>> SplitTlvs(absl::string_view tlvs) {
   std::vector<std::string> out;
   while (!tlvs.empty()) {
-    ASSIGN_OR_RETURN(rsp::der::Tlv tlv, rsp::der::ParseTlv(&tlvs));
+    ASSIGN_OR_RETURN(sgp22::der::Tlv tlv, sgp22::der::ParseTlv(&tlvs));
     out.emplace_back(tlv.raw);
   }
   return out;
@@ -105,8 +105,8 @@ absl::StatusOr<MiniSmdpIdentity> DevPkiIdentity(hsm::CryptoProvider& provider,
   return id;
 }
 
-rsp::StoreMetadataRequest SampleMetadata() {
-  rsp::StoreMetadataRequest metadata;
+sgp22::StoreMetadataRequest SampleMetadata() {
+  sgp22::StoreMetadataRequest metadata;
   metadata.iccid = absl::HexStringToBytes("98001032547698103214");
   metadata.service_provider_name = "SMDP Test";
   metadata.profile_name = "Software eUICC test profile";
@@ -122,7 +122,7 @@ absl::StatusOr<InitiateAuthenticationFields> MiniSmdp::InitiateAuthentication(
   ASSIGN_OR_RETURN(transaction_id_, provider_.RandomBytes(16));
   ASSIGN_OR_RETURN(server_challenge_, provider_.RandomBytes(16));
   euicc_challenge_ = std::string(euicc_challenge);
-  rsp::ServerSigned1 signed1;
+  sgp22::ServerSigned1 signed1;
   signed1.transaction_id = transaction_id_;
   signed1.euicc_challenge = euicc_challenge_;
   signed1.server_address = server_address.value_or(identity_.address);
@@ -131,14 +131,14 @@ absl::StatusOr<InitiateAuthenticationFields> MiniSmdp::InitiateAuthentication(
 }
 
 absl::StatusOr<InitiateAuthenticationFields> MiniSmdp::SignServerSigned1(
-    const rsp::ServerSigned1& signed1) {
-  auto part = rsp::SignedPart<rsp::ServerSigned1>::Make(signed1);
+    const sgp22::ServerSigned1& signed1) {
+  auto part = sgp22::SignedPart<sgp22::ServerSigned1>::Make(signed1);
   ASSIGN_OR_RETURN(std::string signature, identity_.dpauth_key->Sign(part.der));
   InitiateAuthenticationFields fields;
   fields.server_signed1 = part.der;
-  fields.server_signature1 = rsp::EncodeSignatureTlv(signature);
+  fields.server_signature1 = sgp22::EncodeSignatureTlv(signature);
   fields.euicc_ci_pkid_to_be_used =
-      rsp::EncodeSubjectKeyIdentifierTlv(identity_.ci_key_id);
+      sgp22::EncodeSubjectKeyIdentifierTlv(identity_.ci_key_id);
   fields.server_certificate = identity_.dpauth_certificate;
   return fields;
 }
@@ -163,14 +163,15 @@ absl::StatusOr<AuthenticateClientFields> MiniSmdp::AuthenticateClient(
     std::optional<std::string> confirmation_code,
     std::optional<std::string> bpp_euicc_otpk) {
   ASSIGN_OR_RETURN(
-      rsp::AuthenticateServerResponse response,
-      rsp::AuthenticateServerResponse::Decode(authenticate_server_response));
-  const auto* ok = std::get_if<rsp::AuthenticateResponseOk>(&response.result);
+      sgp22::AuthenticateServerResponse response,
+      sgp22::AuthenticateServerResponse::Decode(authenticate_server_response));
+  const auto* ok = std::get_if<sgp22::AuthenticateResponseOk>(&response.result);
   if (ok == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(
         "AuthenticateServerResponse is an error: ",
-        rsp::ToString(std::get<rsp::AuthenticateResponseError>(response.result)
-                          .authenticate_error_code)));
+        sgp22::ToString(
+            std::get<sgp22::AuthenticateResponseError>(response.result)
+                .authenticate_error_code)));
   }
   ASSIGN_OR_RETURN(X509Ptr cert,
                    pki::ParseCertificateDer(ok->euicc_certificate));
@@ -181,7 +182,7 @@ absl::StatusOr<AuthenticateClientFields> MiniSmdp::AuthenticateClient(
   eid_bytes_ = absl::HexStringToBytes(SerialNumberOf(*cert));
   RETURN_IF_ERROR(VerifyEuicc(ok->euicc_signed1.der, ok->euicc_signature1,
                               "euiccSignature1"));
-  const rsp::EuiccSigned1& signed1 = ok->euicc_signed1.value;
+  const sgp22::EuiccSigned1& signed1 = ok->euicc_signed1.value;
   if (signed1.transaction_id != transaction_id_) {
     return absl::InvalidArgumentError("euiccSigned1.transactionId is wrong");
   }
@@ -190,7 +191,7 @@ absl::StatusOr<AuthenticateClientFields> MiniSmdp::AuthenticateClient(
   }
   euicc_signature1_ = ok->euicc_signature1;
   confirmation_code_ = std::move(confirmation_code);
-  rsp::SmdpSigned2 signed2;
+  sgp22::SmdpSigned2 signed2;
   signed2.transaction_id = transaction_id_;
   signed2.cc_required_flag = confirmation_code_.has_value();
   signed2.bpp_euicc_otpk = std::move(bpp_euicc_otpk);
@@ -198,46 +199,48 @@ absl::StatusOr<AuthenticateClientFields> MiniSmdp::AuthenticateClient(
 }
 
 absl::StatusOr<AuthenticateClientFields> MiniSmdp::SignSmdpSigned2(
-    const rsp::SmdpSigned2& signed2) {
-  auto part = rsp::SignedPart<rsp::SmdpSigned2>::Make(signed2);
-  ASSIGN_OR_RETURN(smdp_signature2_,
-                   identity_.dppb_key->Sign(absl::StrCat(
-                       part.der, rsp::EncodeSignatureTlv(euicc_signature1_))));
+    const sgp22::SmdpSigned2& signed2) {
+  auto part = sgp22::SignedPart<sgp22::SmdpSigned2>::Make(signed2);
+  ASSIGN_OR_RETURN(
+      smdp_signature2_,
+      identity_.dppb_key->Sign(absl::StrCat(
+          part.der, sgp22::EncodeSignatureTlv(euicc_signature1_))));
   AuthenticateClientFields fields;
   fields.smdp_signed2 = part.der;
-  fields.smdp_signature2 = rsp::EncodeSignatureTlv(smdp_signature2_);
+  fields.smdp_signature2 = sgp22::EncodeSignatureTlv(smdp_signature2_);
   fields.smdp_certificate = identity_.dppb_certificate;
   return fields;
 }
 
 absl::Status MiniSmdp::ResignInitialiseSecureChannel(
-    rsp::InitialiseSecureChannelRequest& iscr) const {
-  ASSIGN_OR_RETURN(iscr.smdp_sign,
-                   identity_.dppb_key->Sign(absl::StrCat(
-                       iscr.SignedFields(),
-                       rsp::der::EncodeTlv(rsp::tags::kOtpk, euicc_otpk_))));
+    sgp22::InitialiseSecureChannelRequest& iscr) const {
+  ASSIGN_OR_RETURN(
+      iscr.smdp_sign,
+      identity_.dppb_key->Sign(absl::StrCat(
+          iscr.SignedFields(),
+          sgp22::der::EncodeTlv(sgp22::tags::kOtpk, euicc_otpk_))));
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> MiniSmdp::GetBoundProfilePackage(
     absl::string_view prepare_download_response, const BppOptions& options) {
   ASSIGN_OR_RETURN(
-      rsp::PrepareDownloadResponse response,
-      rsp::PrepareDownloadResponse::Decode(prepare_download_response));
+      sgp22::PrepareDownloadResponse response,
+      sgp22::PrepareDownloadResponse::Decode(prepare_download_response));
   const auto* ok =
-      std::get_if<rsp::PrepareDownloadResponseOk>(&response.result);
+      std::get_if<sgp22::PrepareDownloadResponseOk>(&response.result);
   if (ok == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(
         "PrepareDownloadResponse is an error: ",
-        rsp::ToString(
-            std::get<rsp::PrepareDownloadResponseError>(response.result)
+        sgp22::ToString(
+            std::get<sgp22::PrepareDownloadResponseError>(response.result)
                 .download_error_code)));
   }
   RETURN_IF_ERROR(
       VerifyEuicc(absl::StrCat(ok->euicc_signed2.der,
-                               rsp::EncodeSignatureTlv(smdp_signature2_)),
+                               sgp22::EncodeSignatureTlv(smdp_signature2_)),
                   ok->euicc_signature2, "euiccSignature2"));
-  const rsp::EuiccSigned2& signed2 = ok->euicc_signed2.value;
+  const sgp22::EuiccSigned2& signed2 = ok->euicc_signed2.value;
   if (signed2.transaction_id != transaction_id_) {
     return absl::InvalidArgumentError("euiccSigned2.transactionId is wrong");
   }
@@ -261,7 +264,7 @@ absl::StatusOr<std::string> MiniSmdp::GetBoundProfilePackage(
   // InitialiseSecureChannel and the session keys.
   ASSIGN_OR_RETURN(std::unique_ptr<hsm::AgreementKey> otk,
                    provider_.GenerateAgreementKey(identity_.curve));
-  rsp::InitialiseSecureChannelRequest iscr;
+  sgp22::InitialiseSecureChannelRequest iscr;
   iscr.transaction_id = transaction_id_;
   iscr.control_ref_template.host_id = options.host_id;
   iscr.smdp_otpk = otk->public_point();
@@ -271,7 +274,7 @@ absl::StatusOr<std::string> MiniSmdp::GetBoundProfilePackage(
                    bsp::DeriveSessionKeys(shs, options.host_id, eid_bytes_));
   ASSIGN_OR_RETURN(bsp::BspEncoder encoder, bsp::BspEncoder::Create(keys));
 
-  rsp::BoundProfilePackage bpp;
+  sgp22::BoundProfilePackage bpp;
   bpp.initialise_secure_channel = std::move(iscr);
   ASSIGN_OR_RETURN(
       bpp.first_sequence_of_87,
@@ -298,20 +301,21 @@ absl::StatusOr<std::string> MiniSmdp::GetBoundProfilePackage(
   return bpp.Encode();
 }
 
-absl::StatusOr<rsp::ProfileInstallationResultData> MiniSmdp::HandleNotification(
-    absl::string_view pir_der) const {
-  ASSIGN_OR_RETURN(rsp::ProfileInstallationResult pir,
-                   rsp::ProfileInstallationResult::Decode(pir_der));
+absl::StatusOr<sgp22::ProfileInstallationResultData>
+MiniSmdp::HandleNotification(absl::string_view pir_der) const {
+  ASSIGN_OR_RETURN(sgp22::ProfileInstallationResult pir,
+                   sgp22::ProfileInstallationResult::Decode(pir_der));
   RETURN_IF_ERROR(
       VerifyEuicc(pir.data.der, pir.euicc_sign_pir, "euiccSignPIR"));
   return pir.data.value;
 }
 
-absl::StatusOr<rsp::EuiccCancelSessionSigned> MiniSmdp::CancelSession(
+absl::StatusOr<sgp22::EuiccCancelSessionSigned> MiniSmdp::CancelSession(
     absl::string_view response_der) const {
-  ASSIGN_OR_RETURN(rsp::CancelSessionResponse response,
-                   rsp::CancelSessionResponse::Decode(response_der));
-  const auto* ok = std::get_if<rsp::CancelSessionResponseOk>(&response.result);
+  ASSIGN_OR_RETURN(sgp22::CancelSessionResponse response,
+                   sgp22::CancelSessionResponse::Decode(response_der));
+  const auto* ok =
+      std::get_if<sgp22::CancelSessionResponseOk>(&response.result);
   if (ok == nullptr) {
     return absl::FailedPreconditionError("CancelSessionResponse is an error");
   }

@@ -1,7 +1,7 @@
 // MiniSmdp: a hand-made SM-DP+ side for the software eUICC's own tests.
 //
-// It produces the server's messages with the smdp/rsp structs, signs them
-// with keys held by an hsm CryptoProvider, and builds the BPP with smdp/bsp's
+// It produces the server's messages with the sgp22 structs, signs them
+// with keys held by an hsm CryptoProvider, and builds the BPP with sgp22/bsp's
 // BspEncoder (the server's code: fine on this side of the test). It checks
 // what the eUICC sends back (euiccSignature1/2 with the key of CERT.EUICC,
 // transactionId, serverChallenge, hashCc, the PIR signature) with hsm's
@@ -29,10 +29,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "hsm/crypto_provider.h"
+#include "sgp22/bpp.h"
+#include "sgp22/download.h"
+#include "sgp22/notification.h"
 #include "smdp/pki/dev_pki.h"
-#include "smdp/rsp/bpp.h"
-#include "smdp/rsp/download.h"
-#include "smdp/rsp/notification.h"
 #include "tests/euicc/software_euicc.h"
 
 namespace smdp::euicc::testing {
@@ -69,8 +69,8 @@ struct BppOptions {
   // ReplaceSessionKeys, instead of encrypting it with the session keys.
   bool use_ppk = false;
   // Defaults: SampleMetadata(), an empty ConfigureISDP.
-  std::optional<rsp::StoreMetadataRequest> metadata;
-  rsp::ConfigureIsdpRequest configure_isdp;
+  std::optional<sgp22::StoreMetadataRequest> metadata;
+  sgp22::ConfigureIsdpRequest configure_isdp;
   // When set, these bytes are sent as the ConfigureISDPRequest instead of
   // configure_isdp.Encode(): a server that gets the tagging wrong.
   std::optional<std::string> configure_isdp_der;
@@ -78,7 +78,7 @@ struct BppOptions {
 };
 
 // Profile metadata with ICCID 98001032547698103214 (EF.ICCID coding).
-rsp::StoreMetadataRequest SampleMetadata();
+sgp22::StoreMetadataRequest SampleMetadata();
 
 class MiniSmdp {
  public:
@@ -98,7 +98,7 @@ class MiniSmdp {
 
   // Signs any ServerSigned1 with SK.DPauth: the fields for the eUICC.
   [[nodiscard]] absl::StatusOr<InitiateAuthenticationFields> SignServerSigned1(
-      const rsp::ServerSigned1& signed1);
+      const sgp22::ServerSigned1& signed1);
 
   // Checks the AuthenticateServerResponse (ok alternative, euiccSignature1
   // with CERT.EUICC's key, transactionId, serverChallenge) and answers
@@ -112,7 +112,7 @@ class MiniSmdp {
   // Signs any SmdpSigned2 with SK.DPpb (over it || 5F37 40 euiccSignature1
   // of the session).
   [[nodiscard]] absl::StatusOr<AuthenticateClientFields> SignSmdpSigned2(
-      const rsp::SmdpSigned2& signed2);
+      const sgp22::SmdpSigned2& signed2);
 
   // Checks the PrepareDownloadResponse (euiccSignature2, transactionId,
   // hashCc) and binds `options.profile` to its euiccOtpk: the BPP DER.
@@ -121,19 +121,19 @@ class MiniSmdp {
 
   // The BPP parts for a custom BPP: after GetBoundProfilePackage, the
   // decoded package it returned.
-  const rsp::BoundProfilePackage& last_bpp() const { return last_bpp_; }
+  const sgp22::BoundProfilePackage& last_bpp() const { return last_bpp_; }
   // Re-signs `iscr` (after a test changed it) with SK.DPpb over its fields
   // and the session's euiccOtpk.
   [[nodiscard]] absl::Status ResignInitialiseSecureChannel(
-      rsp::InitialiseSecureChannelRequest& iscr) const;
+      sgp22::InitialiseSecureChannelRequest& iscr) const;
 
   // Verifies a ProfileInstallationResult with the session's eUICC key and
   // returns its data.
-  [[nodiscard]] absl::StatusOr<rsp::ProfileInstallationResultData>
+  [[nodiscard]] absl::StatusOr<sgp22::ProfileInstallationResultData>
   HandleNotification(absl::string_view pir_der) const;
 
   // Verifies a CancelSessionResponse (ok) with the session's eUICC key.
-  [[nodiscard]] absl::StatusOr<rsp::EuiccCancelSessionSigned> CancelSession(
+  [[nodiscard]] absl::StatusOr<sgp22::EuiccCancelSessionSigned> CancelSession(
       absl::string_view response_der) const;
 
  private:
@@ -154,7 +154,7 @@ class MiniSmdp {
   std::string euicc_point_;
   std::string eid_bytes_;
   std::string euicc_otpk_;
-  rsp::BoundProfilePackage last_bpp_;
+  sgp22::BoundProfilePackage last_bpp_;
 };
 
 }  // namespace smdp::euicc::testing

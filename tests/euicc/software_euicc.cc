@@ -17,7 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "smdp/rsp/der.h"
+#include "sgp22/der.h"
 #include "tests/euicc/internal/certificate_check.h"
 #include "tests/euicc/internal/euicc_crypto.h"
 #include "tests/euicc/internal/sgp22_decode.h"
@@ -76,22 +76,22 @@ std::string SubjectSerialNumber(const X509& cert) {
 }
 
 // The free non-volatile memory EUICCInfo2 reports, if any.
-std::optional<uint64_t> FreeMemory(const rsp::EuiccInfo2& info) {
-  absl::StatusOr<rsp::ExtCardResource> r =
-      rsp::ExtCardResource::Parse(info.ext_card_resource);
+std::optional<uint64_t> FreeMemory(const sgp22::EuiccInfo2& info) {
+  absl::StatusOr<sgp22::ExtCardResource> r =
+      sgp22::ExtCardResource::Parse(info.ext_card_resource);
   if (!r.ok()) return std::nullopt;
   return r->free_non_volatile_memory;
 }
 
 // The ErrorReason for a failure to open a BSP TLV.
-rsp::ErrorReason ReasonForBspError(const absl::Status& status) {
+sgp22::ErrorReason ReasonForBspError(const absl::Status& status) {
   switch (status.code()) {
     case absl::StatusCode::kDataLoss:
-      return rsp::ErrorReason::kScp03tSecurityError;
+      return sgp22::ErrorReason::kScp03tSecurityError;
     case absl::StatusCode::kInternal:
-      return rsp::ErrorReason::kInstallFailedDueToUnknownError;
+      return sgp22::ErrorReason::kInstallFailedDueToUnknownError;
     default:
-      return rsp::ErrorReason::kScp03tStructureError;
+      return sgp22::ErrorReason::kScp03tStructureError;
   }
 }
 
@@ -102,44 +102,46 @@ absl::Status Prefixed(absl::string_view prefix, const absl::Status& status) {
 // A signature as a TLV [APPLICATION 55] (5F37): how smdpSignature2 and
 // euiccSignature1 enter the data the other side signs.
 std::string SignatureTlv(absl::string_view signature) {
-  return rsp::der::EncodeTlv(rsp::der::ApplicationTag(55), signature);
+  return sgp22::der::EncodeTlv(sgp22::der::ApplicationTag(55), signature);
 }
 
 // The decoded commands in the types LoadBppResult reports (the public
 // interface predates the eUICC's own decoders); the eUICC acts on its own
 // decoding only.
-rsp::ConfigureIsdpRequest ToReported(const internal::ConfigureIsdpRequest& in) {
-  rsp::ConfigureIsdpRequest out;
+sgp22::ConfigureIsdpRequest ToReported(
+    const internal::ConfigureIsdpRequest& in) {
+  sgp22::ConfigureIsdpRequest out;
   if (in.dp_proprietary_data) {
     out.dp_proprietary_data =
-        rsp::DpProprietaryData{in.dp_proprietary_data->dp_oid,
-                               in.dp_proprietary_data->additional_data};
+        sgp22::DpProprietaryData{in.dp_proprietary_data->dp_oid,
+                                 in.dp_proprietary_data->additional_data};
   }
   return out;
 }
 
-rsp::StoreMetadataRequest ToReported(const internal::StoreMetadataRequest& in) {
-  rsp::StoreMetadataRequest out;
+sgp22::StoreMetadataRequest ToReported(
+    const internal::StoreMetadataRequest& in) {
+  sgp22::StoreMetadataRequest out;
   out.iccid = in.iccid;
   out.service_provider_name = in.service_provider_name;
   out.profile_name = in.profile_name;
-  if (in.icon_type) out.icon_type = static_cast<rsp::IconType>(*in.icon_type);
+  if (in.icon_type) out.icon_type = static_cast<sgp22::IconType>(*in.icon_type);
   out.icon = in.icon;
   if (in.profile_class) {
-    out.profile_class = static_cast<rsp::ProfileClass>(*in.profile_class);
+    out.profile_class = static_cast<sgp22::ProfileClass>(*in.profile_class);
   }
   if (in.notification_configuration_info) {
     auto& list = out.notification_configuration_info.emplace();
     for (const internal::NotificationConfiguration& n :
          *in.notification_configuration_info) {
-      list.push_back(rsp::NotificationConfigurationInformation{
+      list.push_back(sgp22::NotificationConfigurationInformation{
           n.profile_management_operation, n.notification_address});
     }
   }
   if (in.profile_owner) {
     out.profile_owner =
-        rsp::OperatorId{in.profile_owner->mcc_mnc, in.profile_owner->gid1,
-                        in.profile_owner->gid2};
+        sgp22::OperatorId{in.profile_owner->mcc_mnc, in.profile_owner->gid1,
+                          in.profile_owner->gid2};
   }
   out.profile_policy_rules = in.profile_policy_rules;
   out.extensions = in.extensions;
@@ -184,12 +186,12 @@ Clock FixedClock(absl::Time now) {
   return [now] { return now; };
 }
 
-rsp::EuiccInfo2 DefaultEuiccInfo2() {
-  rsp::EuiccInfo2 info;
+sgp22::EuiccInfo2 DefaultEuiccInfo2() {
+  sgp22::EuiccInfo2 info;
   info.profile_version = {2, 3, 1};
   info.svn = {2, 2, 2};
   info.euicc_firmware_ver = {1, 0, 0};
-  rsp::ExtCardResource resource;
+  sgp22::ExtCardResource resource;
   resource.installed_applications = 0;
   resource.free_non_volatile_memory = 256 * 1024;
   resource.free_volatile_memory = 16 * 1024;
@@ -197,24 +199,24 @@ rsp::EuiccInfo2 DefaultEuiccInfo2() {
   // usimSupport, isimSupport, akaMilenage, akaTuak128, akaTuak256, javacard,
   // multipleUsimSupport, multipleIsimSupport.
   info.uicc_capability =
-      rsp::der::BitString::FromBits({1, 2, 4, 6, 7, 14, 16, 17});
-  info.ts102241_version = rsp::VersionType{15, 1, 0};
-  info.globalplatform_version = rsp::VersionType{2, 3, 0};
-  info.rsp_capability = rsp::der::BitString::FromBits(
-      {static_cast<size_t>(rsp::RspCapabilityBit::kAdditionalProfile),
-       static_cast<size_t>(rsp::RspCapabilityBit::kTestProfileSupport)});
+      sgp22::der::BitString::FromBits({1, 2, 4, 6, 7, 14, 16, 17});
+  info.ts102241_version = sgp22::VersionType{15, 1, 0};
+  info.globalplatform_version = sgp22::VersionType{2, 3, 0};
+  info.rsp_capability = sgp22::der::BitString::FromBits(
+      {static_cast<size_t>(sgp22::RspCapabilityBit::kAdditionalProfile),
+       static_cast<size_t>(sgp22::RspCapabilityBit::kTestProfileSupport)});
   info.euicc_category = 2;  // mediumEuicc
   info.pp_version = {0, 0, 1};
   info.sas_accreditation_number = "SMDP-TEST-EUICC-01";
   return info;
 }
 
-rsp::CtxParams1 MakeCtxParams1(std::optional<std::string> matching_id) {
-  rsp::CtxParamsForCommonAuthentication common;
+sgp22::CtxParams1 MakeCtxParams1(std::optional<std::string> matching_id) {
+  sgp22::CtxParamsForCommonAuthentication common;
   common.matching_id = std::move(matching_id);
   common.device_info.tac = std::string("\x35\x29\x06\x11", 4);
   const std::string release15("\x0F\x00\x00", 3);
-  using Caps = rsp::DeviceCapabilities;
+  using Caps = sgp22::DeviceCapabilities;
   common.device_info.device_capabilities.Set(Caps::kGsmSupportedRelease,
                                              release15);
   common.device_info.device_capabilities.Set(Caps::kUtranSupportedRelease,
@@ -223,7 +225,7 @@ rsp::CtxParams1 MakeCtxParams1(std::optional<std::string> matching_id) {
                                              release15);
   common.device_info.device_capabilities.Set(Caps::kNr5gcSupportedRelease,
                                              release15);
-  rsp::CtxParams1 params;
+  sgp22::CtxParams1 params;
   params.common_authentication = std::move(common);
   return params;
 }
@@ -248,7 +250,7 @@ struct SoftwareEuicc::Impl {
   EvpPkeyPtr euicc_key;
   std::vector<TrustedCi> cis;
   std::vector<int> supported_nids;
-  rsp::EuiccInfo2 info2;  // with the CI lists filled in
+  sgp22::EuiccInfo2 info2;  // with the CI lists filled in
   Clock clock;
   RandomSource random;
 
@@ -407,7 +409,7 @@ absl::StatusOr<std::string> SoftwareEuicc::GetEuiccChallenge() {
 }
 
 std::string SoftwareEuicc::GetEuiccInfo1() const {
-  rsp::EuiccInfo1 info1;
+  sgp22::EuiccInfo1 info1;
   info1.svn = impl_->info2.svn;
   info1.euicc_ci_pkid_list_for_verification =
       impl_->info2.euicc_ci_pkid_list_for_verification;
@@ -430,10 +432,10 @@ AuthenticateServerAnswer SoftwareEuicc::AuthenticateServer(
     return answer;
   }
   const internal::ServerSigned1& signed1 = request->server_signed1;
-  auto fail = [&](rsp::AuthenticateErrorCode code, absl::Status status) {
+  auto fail = [&](sgp22::AuthenticateErrorCode code, absl::Status status) {
     answer.error_code = code;
     answer.status = Prefixed(
-        absl::StrCat("AuthenticateServer: ", rsp::ToString(code), ": "),
+        absl::StrCat("AuthenticateServer: ", sgp22::ToString(code), ": "),
         status);
     answer.der = internal::EncodeAuthenticateResponseError(
         signed1.transaction_id, static_cast<int64_t>(code));
@@ -446,14 +448,14 @@ AuthenticateServerAnswer SoftwareEuicc::AuthenticateServer(
   std::optional<std::string> challenge = std::move(impl_->challenge);
   impl_->challenge.reset();
   if (!challenge) {
-    return fail(rsp::AuthenticateErrorCode::kNoSessionContext,
+    return fail(sgp22::AuthenticateErrorCode::kNoSessionContext,
                 absl::FailedPreconditionError(
                     "no euiccChallenge pending (GetEuiccChallenge first)"));
   }
   const TrustedCi* ci = impl_->FindCi(request->euicc_ci_pkid_to_be_used);
   if (ci == nullptr) {
     return fail(
-        rsp::AuthenticateErrorCode::kCiPkUnknown,
+        sgp22::AuthenticateErrorCode::kCiPkUnknown,
         absl::NotFoundError(absl::StrCat(
             "euiccCiPKIdToBeUsed ", Hex(request->euicc_ci_pkid_to_be_used),
             " is not a CI this eUICC verifies with")));
@@ -468,13 +470,13 @@ AuthenticateServerAnswer SoftwareEuicc::AuthenticateServer(
         absl::StrCat("CERT.DPauth: ", dpauth.status().message());
     switch (failure) {
       case CertificateFailure::kUnsupportedCurve:
-        return fail(rsp::AuthenticateErrorCode::kUnsupportedCurve,
+        return fail(sgp22::AuthenticateErrorCode::kUnsupportedCurve,
                     absl::UnimplementedError(why));
       case CertificateFailure::kInvalidOid:
-        return fail(rsp::AuthenticateErrorCode::kInvalidOid,
+        return fail(sgp22::AuthenticateErrorCode::kInvalidOid,
                     absl::PermissionDeniedError(why));
       default:
-        return fail(rsp::AuthenticateErrorCode::kInvalidCertificate,
+        return fail(sgp22::AuthenticateErrorCode::kInvalidCertificate,
                     absl::PermissionDeniedError(why));
     }
   }
@@ -482,13 +484,13 @@ AuthenticateServerAnswer SoftwareEuicc::AuthenticateServer(
                                              request->server_signed1.der,
                                              request->server_signature1);
       !s.ok()) {
-    return fail(rsp::AuthenticateErrorCode::kInvalidSignature,
+    return fail(sgp22::AuthenticateErrorCode::kInvalidSignature,
                 absl::UnauthenticatedError(absl::StrCat(
                     "serverSignature1 over serverSigned1: ", s.message())));
   }
   if (signed1.euicc_challenge != *challenge) {
     return fail(
-        rsp::AuthenticateErrorCode::kEuiccChallengeMismatch,
+        sgp22::AuthenticateErrorCode::kEuiccChallengeMismatch,
         absl::PermissionDeniedError(absl::StrCat(
             "serverSigned1.euiccChallenge ", Hex(signed1.euicc_challenge),
             " is not the challenge ", Hex(*challenge))));
@@ -529,7 +531,7 @@ AuthenticateServerAnswer SoftwareEuicc::AuthenticateServer(
 
 AuthenticateServerAnswer SoftwareEuicc::AuthenticateServer(
     const InitiateAuthenticationFields& fields,
-    const rsp::CtxParams1& ctx_params1, absl::string_view smdp_address) {
+    const sgp22::CtxParams1& ctx_params1, absl::string_view smdp_address) {
   AuthenticateServerAnswer answer;
   absl::StatusOr<internal::ServerSigned1> signed1 =
       internal::DecodeServerSigned1(fields.server_signed1);
@@ -553,8 +555,8 @@ AuthenticateServerAnswer SoftwareEuicc::AuthenticateServer(
   }
   // The LPA forwards the fields as they came: serverSigned1, the signature
   // and the key id as TLVs, the certificate whole; ctxParams1 is its own.
-  rsp::der::Writer w;
-  w.Constructed(rsp::der::ContextTag(56, true), [&](rsp::der::Writer& w) {
+  sgp22::der::Writer w;
+  w.Constructed(sgp22::der::ContextTag(56, true), [&](sgp22::der::Writer& w) {
     w.AddRaw(fields.server_signed1);
     w.AddRaw(fields.server_signature1);
     w.AddRaw(fields.euicc_ci_pkid_to_be_used);
@@ -574,17 +576,17 @@ PrepareDownloadAnswer SoftwareEuicc::PrepareDownload(
     return answer;
   }
   const internal::SmdpSigned2& signed2 = request->smdp_signed2;
-  auto fail = [&](rsp::DownloadErrorCode code, absl::Status status) {
+  auto fail = [&](sgp22::DownloadErrorCode code, absl::Status status) {
     answer.error_code = code;
     answer.status = Prefixed(
-        absl::StrCat("PrepareDownload: ", rsp::ToString(code), ": "), status);
+        absl::StrCat("PrepareDownload: ", sgp22::ToString(code), ": "), status);
     answer.der = internal::EncodePrepareDownloadResponseError(
         signed2.transaction_id, static_cast<int64_t>(code));
     return answer;
   };
   if (!impl_->session) {
     return fail(
-        rsp::DownloadErrorCode::kNoSessionContext,
+        sgp22::DownloadErrorCode::kNoSessionContext,
         absl::FailedPreconditionError("no session (AuthenticateServer first)"));
   }
   Impl::Session& session = *impl_->session;
@@ -593,13 +595,13 @@ PrepareDownloadAnswer SoftwareEuicc::PrepareDownload(
   absl::StatusOr<X509Ptr> parsed =
       internal::ParseCertificate(request->smdp_certificate);
   if (!parsed.ok()) {
-    return fail(rsp::DownloadErrorCode::kInvalidCertificate,
+    return fail(sgp22::DownloadErrorCode::kInvalidCertificate,
                 absl::PermissionDeniedError(
                     absl::StrCat("CERT.DPpb: ", parsed.status().message())));
   }
   const TrustedCi* ci = impl_->FindCi(internal::AuthorityKeyId(**parsed));
   if (ci == nullptr) {
-    return fail(rsp::DownloadErrorCode::kInvalidCertificate,
+    return fail(sgp22::DownloadErrorCode::kInvalidCertificate,
                 absl::PermissionDeniedError(
                     "CERT.DPpb: not issued by a CI this eUICC verifies with"));
   }
@@ -612,14 +614,14 @@ PrepareDownloadAnswer SoftwareEuicc::PrepareDownload(
     const std::string why =
         absl::StrCat("CERT.DPpb: ", dppb.status().message());
     if (failure == CertificateFailure::kUnsupportedCurve) {
-      return fail(rsp::DownloadErrorCode::kUnsupportedCurve,
+      return fail(sgp22::DownloadErrorCode::kUnsupportedCurve,
                   absl::UnimplementedError(why));
     }
-    return fail(rsp::DownloadErrorCode::kInvalidCertificate,
+    return fail(sgp22::DownloadErrorCode::kInvalidCertificate,
                 absl::PermissionDeniedError(why));
   }
   if (dppb->smdp_oid != session.dpauth_smdp_oid) {
-    return fail(rsp::DownloadErrorCode::kInvalidCertificate,
+    return fail(sgp22::DownloadErrorCode::kInvalidCertificate,
                 absl::PermissionDeniedError(absl::StrCat(
                     "CERT.DPpb: SM-DP+ OID ", dppb->smdp_oid,
                     " is not CERT.DPauth's ", session.dpauth_smdp_oid)));
@@ -631,20 +633,20 @@ PrepareDownloadAnswer SoftwareEuicc::PrepareDownload(
   if (absl::Status s = internal::VerifyPlain(*dppb->public_key, signed_data,
                                              request->smdp_signature2);
       !s.ok()) {
-    return fail(rsp::DownloadErrorCode::kInvalidSignature,
+    return fail(sgp22::DownloadErrorCode::kInvalidSignature,
                 absl::UnauthenticatedError(absl::StrCat(
                     "smdpSignature2 over smdpSigned2 || euiccSignature1: ",
                     s.message())));
   }
   if (signed2.transaction_id != session.transaction_id) {
-    return fail(rsp::DownloadErrorCode::kInvalidTransactionId,
+    return fail(sgp22::DownloadErrorCode::kInvalidTransactionId,
                 absl::InvalidArgumentError(absl::StrCat(
                     "smdpSigned2.transactionId ", Hex(signed2.transaction_id),
                     " is not the session's ", Hex(session.transaction_id))));
   }
   const EuiccFaults& faults = config_.faults;
   if (signed2.cc_required_flag && !request->hash_cc && !faults.omit_hash_cc) {
-    return fail(rsp::DownloadErrorCode::kUndefinedError,
+    return fail(sgp22::DownloadErrorCode::kUndefinedError,
                 absl::FailedPreconditionError(
                     "ccRequiredFlag is set but the request has no hashCc"));
   }
@@ -728,11 +730,11 @@ PrepareDownloadAnswer SoftwareEuicc::PrepareDownload(
   }
   // The LPA forwards smdpSigned2, the signature TLV and the certificate as
   // they came.
-  rsp::der::Writer w;
-  w.Constructed(rsp::der::ContextTag(33, true), [&](rsp::der::Writer& w) {
+  sgp22::der::Writer w;
+  w.Constructed(sgp22::der::ContextTag(33, true), [&](sgp22::der::Writer& w) {
     w.AddRaw(fields.smdp_signed2);
     w.AddRaw(fields.smdp_signature2);
-    if (hash_cc) w.Add(rsp::der::kOctetString, *hash_cc);
+    if (hash_cc) w.Add(sgp22::der::kOctetString, *hash_cc);
     w.AddRaw(fields.smdp_certificate);
   });
   return PrepareDownload(std::move(w).Finish());
@@ -757,19 +759,19 @@ absl::StatusOr<LoadBppResult> SoftwareEuicc::LoadBoundProfilePackage(
   impl_->previous_transaction_id = session.transaction_id;
 
   LoadBppResult result;
-  std::optional<rsp::ErrorResult> error;
-  auto step_failed = [&](rsp::BppCommandId command, rsp::ErrorReason reason,
+  std::optional<sgp22::ErrorResult> error;
+  auto step_failed = [&](sgp22::BppCommandId command, sgp22::ErrorReason reason,
                          const absl::Status& status) {
-    error = rsp::ErrorResult{command, reason, std::nullopt};
+    error = sgp22::ErrorResult{command, reason, std::nullopt};
     result.status = Prefixed(
-        absl::StrCat("LoadBoundProfilePackage: ", rsp::ToString(command), ": ",
-                     rsp::ToString(reason), ": "),
+        absl::StrCat("LoadBoundProfilePackage: ", sgp22::ToString(command),
+                     ": ", sgp22::ToString(reason), ": "),
         status);
   };
   // Runs the steps; returns at the first failure (recorded by step_failed).
   [&] {
-    using rsp::BppCommandId;
-    using rsp::ErrorReason;
+    using sgp22::BppCommandId;
+    using sgp22::ErrorReason;
     // InitialiseSecureChannel.
     const internal::InitialiseSecureChannelRequest& iscr =
         bpp->initialise_secure_channel;
@@ -793,8 +795,8 @@ absl::StatusOr<LoadBppResult> SoftwareEuicc::LoadBoundProfilePackage(
               " is not the session's ", Hex(session.transaction_id))));
     }
     std::string smdp_signed = iscr.signed_fields;
-    smdp_signed +=
-        rsp::der::EncodeTlv(rsp::der::ApplicationTag(73), impl_->otk_public);
+    smdp_signed += sgp22::der::EncodeTlv(sgp22::der::ApplicationTag(73),
+                                         impl_->otk_public);
     if (absl::Status s = internal::VerifyPlain(*session.dppb_key, smdp_signed,
                                                iscr.smdp_sign);
         !s.ok()) {
@@ -954,8 +956,8 @@ absl::StatusOr<LoadBppResult> SoftwareEuicc::LoadBoundProfilePackage(
   data.seq_number = impl_->next_seq_number++;
   data.notification_address = session.server_address;
   if (!result.iccid.empty()) data.iccid = result.iccid;
-  absl::StatusOr<rsp::der::Oid> oid =
-      rsp::der::Oid::FromString(session.dppb_smdp_oid);
+  absl::StatusOr<sgp22::der::Oid> oid =
+      sgp22::der::Oid::FromString(session.dppb_smdp_oid);
   if (oid.ok()) data.smdp_oid = *std::move(oid);
   if (error) {
     data.final_result = internal::PirError{
@@ -987,10 +989,10 @@ absl::StatusOr<LoadBppResult> SoftwareEuicc::LoadBoundProfilePackage(
 }
 
 CancelSessionAnswer SoftwareEuicc::CancelSession(
-    absl::string_view transaction_id, rsp::CancelSessionReason reason) {
+    absl::string_view transaction_id, sgp22::CancelSessionReason reason) {
   CancelSessionAnswer answer;
   if (!impl_->session || impl_->session->transaction_id != transaction_id) {
-    answer.error_code = rsp::CancelSessionError::kInvalidTransactionId;
+    answer.error_code = sgp22::CancelSessionError::kInvalidTransactionId;
     answer.status = absl::InvalidArgumentError(absl::StrCat(
         "CancelSession: invalidTransactionId: ", Hex(transaction_id),
         " is not the open session's"));
@@ -998,8 +1000,8 @@ CancelSessionAnswer SoftwareEuicc::CancelSession(
         static_cast<int64_t>(*answer.error_code));
     return answer;
   }
-  absl::StatusOr<rsp::der::Oid> oid =
-      rsp::der::Oid::FromString(impl_->session->dpauth_smdp_oid);
+  absl::StatusOr<sgp22::der::Oid> oid =
+      sgp22::der::Oid::FromString(impl_->session->dpauth_smdp_oid);
   if (!oid.ok()) {
     answer.status = oid.status();
     return answer;

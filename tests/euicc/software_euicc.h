@@ -8,11 +8,11 @@
 // one-time key pair, derives the BSP session keys, checks every MAC of the
 // BPP and decrypts it back to the profile. All of its cryptography is its
 // own (tests/euicc/internal/, plain OpenSSL): it shares no code with the
-// server's smdp/bsp, smdp/auth or hsm/, so a bug that is symmetric on both
+// server's sgp22/bsp, smdp/auth or hsm/, so a bug that is symmetric on both
 // sides cannot hide. Likewise it decodes every message it receives and
 // encodes every message it sends with its own strict SGP.22 codec
 // (internal/sgp22_decode.h, internal/sgp22_encode.h, written from the ASN.1
-// module over smdp/rsp's DER primitives only); the smdp/rsp types below are
+// module over sgp22's DER primitives only); the sgp22 types below are
 // only the shape of this interface.
 //
 //   SoftwareEuiccConfig config;
@@ -88,12 +88,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "smdp/rsp/authentication.h"
-#include "smdp/rsp/bpp.h"
-#include "smdp/rsp/download.h"
-#include "smdp/rsp/euicc_info.h"
-#include "smdp/rsp/notification.h"
-#include "smdp/rsp/types.h"
+#include "sgp22/authentication.h"
+#include "sgp22/bpp.h"
+#include "sgp22/download.h"
+#include "sgp22/euicc_info.h"
+#include "sgp22/notification.h"
+#include "sgp22/types.h"
 
 namespace smdp::euicc {
 
@@ -150,7 +150,7 @@ struct EuiccFaults {
 // and testProfileSupport, mediumEuicc, ppVersion 0.0.1, an SAS accreditation
 // number; no forbiddenProfilePolicyRules. The CI lists are left empty (the
 // eUICC fills them in).
-rsp::EuiccInfo2 DefaultEuiccInfo2();
+sgp22::EuiccInfo2 DefaultEuiccInfo2();
 
 // What a SoftwareEuicc is made from. Every field has a default but the
 // certificates and the key.
@@ -179,7 +179,7 @@ struct SoftwareEuiccConfig {
   // free non-volatile memory (extCardResource tag 82) limits the profile
   // size LoadBoundProfilePackage accepts, and its
   // forbiddenProfilePolicyRules the PPRs.
-  rsp::EuiccInfo2 euicc_info2 = DefaultEuiccInfo2();
+  sgp22::EuiccInfo2 euicc_info2 = DefaultEuiccInfo2();
   // The curves the eUICC supports for SM-DP+ certificates and one-time keys.
   bool supports_nist_p256 = true;
   bool supports_brainpool_p256r1 = true;
@@ -198,7 +198,7 @@ struct SoftwareEuiccConfig {
 // ctxParams1 as an LPA sends it: ctxParamsForCommonAuthentication with
 // `matching_id` (absent when nullopt) and a DeviceInfo of a test device
 // (TAC 35290611, LTE/5G releases 15.0.0, no IMEI).
-rsp::CtxParams1 MakeCtxParams1(std::optional<std::string> matching_id);
+sgp22::CtxParams1 MakeCtxParams1(std::optional<std::string> matching_id);
 
 // The answer of an ES10b function that has an error alternative.
 template <typename ErrorCode>
@@ -215,9 +215,9 @@ struct Es10bAnswer {
   bool ok() const { return status.ok(); }
 };
 
-using AuthenticateServerAnswer = Es10bAnswer<rsp::AuthenticateErrorCode>;
-using PrepareDownloadAnswer = Es10bAnswer<rsp::DownloadErrorCode>;
-using CancelSessionAnswer = Es10bAnswer<rsp::CancelSessionError>;
+using AuthenticateServerAnswer = Es10bAnswer<sgp22::AuthenticateErrorCode>;
+using PrepareDownloadAnswer = Es10bAnswer<sgp22::DownloadErrorCode>;
+using CancelSessionAnswer = Es10bAnswer<sgp22::CancelSessionError>;
 
 // The fields of an ES9+.InitiateAuthentication answer, decoded from base64,
 // as an LPA passes them on.
@@ -244,13 +244,13 @@ struct LoadBppResult {
   // pendingNotification for ES9+.HandleNotification.
   std::string profile_installation_result;
   // The finalResult's ErrorResult when status is not OK.
-  std::optional<rsp::ErrorResult> error;
+  std::optional<sgp22::ErrorResult> error;
   // The decrypted profile: the 86 plaintexts concatenated (up to the
   // failure, if any).
   std::string profile;
   // The decoded commands, once they were opened.
-  std::optional<rsp::ConfigureIsdpRequest> configure_isdp;
-  std::optional<rsp::StoreMetadataRequest> metadata;
+  std::optional<sgp22::ConfigureIsdpRequest> configure_isdp;
+  std::optional<sgp22::StoreMetadataRequest> metadata;
   // The ICCID (10 bytes, EF.ICCID coding) from the metadata; empty before.
   std::string iccid;
   // The ISD-P AID given to the profile (SuccessResult.aid); empty on error.
@@ -307,7 +307,7 @@ class SoftwareEuicc {
   // eUICC.
   [[nodiscard]] AuthenticateServerAnswer AuthenticateServer(
       const InitiateAuthenticationFields& fields,
-      const rsp::CtxParams1& ctx_params1, absl::string_view smdp_address);
+      const sgp22::CtxParams1& ctx_params1, absl::string_view smdp_address);
 
   // ES10b.PrepareDownload with a PrepareDownloadRequest (BF21 DER). Checks:
   // a session authenticated by AuthenticateServer (noSessionContext);
@@ -358,7 +358,7 @@ class SoftwareEuicc {
   // invalidTransactionId when `transaction_id` is not the session's, and
   // ends the session.
   [[nodiscard]] CancelSessionAnswer CancelSession(
-      absl::string_view transaction_id, rsp::CancelSessionReason reason);
+      absl::string_view transaction_id, sgp22::CancelSessionReason reason);
 
   // ---- inspection and control ----
 

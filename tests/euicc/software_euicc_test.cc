@@ -22,13 +22,13 @@
 #include "hsm/crypto_provider.h"
 #include "hsm/internal/test_util.h"
 #include "hsm/software_provider.h"
+#include "sgp22/authentication.h"
+#include "sgp22/bpp.h"
+#include "sgp22/download.h"
+#include "sgp22/euicc_info.h"
+#include "sgp22/notification.h"
 #include "smdp/pki/certificate_builder.h"
 #include "smdp/pki/dev_pki.h"
-#include "smdp/rsp/authentication.h"
-#include "smdp/rsp/bpp.h"
-#include "smdp/rsp/download.h"
-#include "smdp/rsp/euicc_info.h"
-#include "smdp/rsp/notification.h"
 #include "tests/euicc/euicc_testing.h"
 #include "tests/euicc/mini_smdp.h"
 #include "util/file_util.h"
@@ -62,8 +62,8 @@ std::string Profile(size_t n, uint8_t seed = 1) {
 }
 
 // Metadata with the ICCID's last byte set to `n`.
-rsp::StoreMetadataRequest Metadata(uint8_t n) {
-  rsp::StoreMetadataRequest metadata = testing::SampleMetadata();
+sgp22::StoreMetadataRequest Metadata(uint8_t n) {
+  sgp22::StoreMetadataRequest metadata = testing::SampleMetadata();
   metadata.iccid.back() = static_cast<char>(n);
   return metadata;
 }
@@ -167,15 +167,15 @@ class SoftwareEuiccTest : public ::testing::TestWithParam<Param> {
 
   // Expects an AuthenticateServer error answer with `code`.
   void ExpectAuthError(const AuthenticateServerAnswer& answer,
-                       rsp::AuthenticateErrorCode code,
+                       sgp22::AuthenticateErrorCode code,
                        absl::StatusCode status_code) {
     EXPECT_THAT(answer.status, StatusIs(status_code));
     ASSERT_TRUE(answer.error_code.has_value()) << answer.status;
     EXPECT_EQ(*answer.error_code, code) << answer.status;
-    ASSERT_OK_AND_ASSIGN(auto response,
-                         Decoded<rsp::AuthenticateServerResponse>(answer.der));
+    ASSERT_OK_AND_ASSIGN(
+        auto response, Decoded<sgp22::AuthenticateServerResponse>(answer.der));
     const auto* error =
-        std::get_if<rsp::AuthenticateResponseError>(&response.result);
+        std::get_if<sgp22::AuthenticateResponseError>(&response.result);
     ASSERT_NE(error, nullptr);
     EXPECT_EQ(error->authenticate_error_code, code);
     EXPECT_EQ(error->transaction_id, smdp_->transaction_id());
@@ -183,15 +183,15 @@ class SoftwareEuiccTest : public ::testing::TestWithParam<Param> {
   }
 
   void ExpectPrepareError(const PrepareDownloadAnswer& answer,
-                          rsp::DownloadErrorCode code,
+                          sgp22::DownloadErrorCode code,
                           absl::StatusCode status_code) {
     EXPECT_THAT(answer.status, StatusIs(status_code));
     ASSERT_TRUE(answer.error_code.has_value()) << answer.status;
     EXPECT_EQ(*answer.error_code, code) << answer.status;
     ASSERT_OK_AND_ASSIGN(auto response,
-                         Decoded<rsp::PrepareDownloadResponse>(answer.der));
+                         Decoded<sgp22::PrepareDownloadResponse>(answer.der));
     const auto* error =
-        std::get_if<rsp::PrepareDownloadResponseError>(&response.result);
+        std::get_if<sgp22::PrepareDownloadResponseError>(&response.result);
     ASSERT_NE(error, nullptr);
     EXPECT_EQ(error->download_error_code, code);
   }
@@ -200,9 +200,9 @@ class SoftwareEuiccTest : public ::testing::TestWithParam<Param> {
   void ExpectSignedErrorResult(const LoadBppResult& result) {
     ASSERT_TRUE(result.error.has_value());
     ASSERT_OK_AND_ASSIGN(
-        rsp::ProfileInstallationResultData pir,
+        sgp22::ProfileInstallationResultData pir,
         smdp_->HandleNotification(result.profile_installation_result));
-    const auto* error = std::get_if<rsp::ErrorResult>(&pir.final_result);
+    const auto* error = std::get_if<sgp22::ErrorResult>(&pir.final_result);
     ASSERT_NE(error, nullptr);
     EXPECT_EQ(*error, *result.error);
   }
@@ -264,18 +264,19 @@ TEST_P(SoftwareEuiccTest, DownloadsProfilesOfEverySizeWithAndWithoutPpk) {
 
       // The PIR verifies with CERT.EUICC and reports success.
       ASSERT_OK_AND_ASSIGN(
-          rsp::ProfileInstallationResultData pir,
+          sgp22::ProfileInstallationResultData pir,
           smdp_->HandleNotification(result.profile_installation_result));
       EXPECT_EQ(pir.transaction_id, smdp_->transaction_id());
       EXPECT_EQ(pir.notification_metadata.seq_number, n);
       EXPECT_EQ(pir.notification_metadata.Event(),
-                rsp::NotificationEvent::kInstall);
+                sgp22::NotificationEvent::kInstall);
       EXPECT_EQ(pir.notification_metadata.notification_address,
                 smdp_->address());
       EXPECT_EQ(pir.notification_metadata.iccid, Metadata(n).iccid);
       ASSERT_TRUE(pir.smdp_oid.has_value());
       EXPECT_EQ(pir.smdp_oid->ToString(), smdp_oid_);
-      const auto* success = std::get_if<rsp::SuccessResult>(&pir.final_result);
+      const auto* success =
+          std::get_if<sgp22::SuccessResult>(&pir.final_result);
       ASSERT_NE(success, nullptr);
       EXPECT_EQ(success->aid, result.isdp_aid);
     }
@@ -302,26 +303,26 @@ TEST_P(SoftwareEuiccTest, ConfirmationCode) {
   // No code where one is required: the eUICC answers undefinedError.
   ASSERT_OK_AND_ASSIGN(client, UpToAuthenticateClient("1234"));
   ExpectPrepareError(euicc_->PrepareDownload(client, std::nullopt),
-                     rsp::DownloadErrorCode::kUndefinedError,
+                     sgp22::DownloadErrorCode::kUndefinedError,
                      absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_P(SoftwareEuiccTest, EuiccInfoNamesItsCis) {
-  ASSERT_OK_AND_ASSIGN(rsp::EuiccInfo1 info1,
-                       rsp::EuiccInfo1::Decode(euicc_->GetEuiccInfo1()));
+  ASSERT_OK_AND_ASSIGN(sgp22::EuiccInfo1 info1,
+                       sgp22::EuiccInfo1::Decode(euicc_->GetEuiccInfo1()));
   ASSERT_OK_AND_ASSIGN(std::string ci_id,
                        testing::KeyIdOf(trusted_ci_.certificate));
   EXPECT_EQ(info1.euicc_ci_pkid_list_for_verification,
             std::vector<std::string>{ci_id});
   EXPECT_EQ(info1.euicc_ci_pkid_list_for_signing,
             std::vector<std::string>{ci_id});
-  EXPECT_EQ(info1.svn, (rsp::VersionType{2, 2, 2}));
-  ASSERT_OK_AND_ASSIGN(rsp::EuiccInfo2 info2,
-                       rsp::EuiccInfo2::Decode(euicc_->GetEuiccInfo2()));
+  EXPECT_EQ(info1.svn, (sgp22::VersionType{2, 2, 2}));
+  ASSERT_OK_AND_ASSIGN(sgp22::EuiccInfo2 info2,
+                       sgp22::EuiccInfo2::Decode(euicc_->GetEuiccInfo2()));
   EXPECT_EQ(info2.euicc_ci_pkid_list_for_verification,
             info1.euicc_ci_pkid_list_for_verification);
-  ASSERT_OK_AND_ASSIGN(rsp::ExtCardResource resource,
-                       rsp::ExtCardResource::Parse(info2.ext_card_resource));
+  ASSERT_OK_AND_ASSIGN(sgp22::ExtCardResource resource,
+                       sgp22::ExtCardResource::Parse(info2.ext_card_resource));
   EXPECT_EQ(resource.free_non_volatile_memory, 256u * 1024);
   EXPECT_EQ(euicc_->eid(), creds_.eid);
   EXPECT_EQ(euicc_->eid_bytes().size(), 16u);
@@ -333,7 +334,7 @@ TEST_P(SoftwareEuiccTest, RefusesAWrongServerSignature) {
   ASSERT_OK_AND_ASSIGN(InitiateAuthenticationFields init, Initiate());
   init.server_signature1[20] ^= 0x01;
   ExpectAuthError(Authenticate(init),
-                  rsp::AuthenticateErrorCode::kInvalidSignature,
+                  sgp22::AuthenticateErrorCode::kInvalidSignature,
                   absl::StatusCode::kUnauthenticated);
 }
 
@@ -342,9 +343,9 @@ TEST_P(SoftwareEuiccTest, RefusesServerSigned1SignedByAnotherKey) {
   // Signed with SK.DPpb instead of SK.DPauth.
   ASSERT_OK_AND_ASSIGN(std::string rs,
                        smdp_->identity().dppb_key->Sign(init.server_signed1));
-  init.server_signature1 = rsp::EncodeSignatureTlv(rs);
+  init.server_signature1 = sgp22::EncodeSignatureTlv(rs);
   ExpectAuthError(Authenticate(init),
-                  rsp::AuthenticateErrorCode::kInvalidSignature,
+                  sgp22::AuthenticateErrorCode::kInvalidSignature,
                   absl::StatusCode::kUnauthenticated);
 }
 
@@ -359,13 +360,14 @@ TEST_P(SoftwareEuiccTest, RefusesDpAuthFromAForeignCi) {
   // Named as the trusted CI: the chain does not hold.
   ASSERT_OK_AND_ASSIGN(InitiateAuthenticationFields init, Initiate());
   ExpectAuthError(Authenticate(init),
-                  rsp::AuthenticateErrorCode::kInvalidCertificate,
+                  sgp22::AuthenticateErrorCode::kInvalidCertificate,
                   absl::StatusCode::kPermissionDenied);
   // Named as the foreign CI: the eUICC does not know it.
   ASSERT_OK_AND_ASSIGN(smdp_->mutable_identity().ci_key_id,
                        testing::KeyIdOf(foreign.certificate));
   ASSERT_OK_AND_ASSIGN(init, Initiate());
-  ExpectAuthError(Authenticate(init), rsp::AuthenticateErrorCode::kCiPkUnknown,
+  ExpectAuthError(Authenticate(init),
+                  sgp22::AuthenticateErrorCode::kCiPkUnknown,
                   absl::StatusCode::kNotFound);
 }
 
@@ -376,7 +378,7 @@ TEST_P(SoftwareEuiccTest, RefusesAnExpiredDpAuth) {
                       kNow - absl::Hours(24 * 400), kNow - absl::Hours(24)));
   ASSERT_OK_AND_ASSIGN(InitiateAuthenticationFields init, Initiate());
   AuthenticateServerAnswer answer = Authenticate(init);
-  ExpectAuthError(answer, rsp::AuthenticateErrorCode::kInvalidCertificate,
+  ExpectAuthError(answer, sgp22::AuthenticateErrorCode::kInvalidCertificate,
                   absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(answer.status.message(), HasSubstr("expired"));
 }
@@ -386,7 +388,7 @@ TEST_P(SoftwareEuiccTest, ChecksValidityAtItsOwnClock) {
   euicc_->set_clock(FixedClock(kNow + absl::Hours(24 * 365 * 20)));
   ASSERT_OK_AND_ASSIGN(InitiateAuthenticationFields init, Initiate());
   ExpectAuthError(Authenticate(init),
-                  rsp::AuthenticateErrorCode::kInvalidCertificate,
+                  sgp22::AuthenticateErrorCode::kInvalidCertificate,
                   absl::StatusCode::kPermissionDenied);
 }
 
@@ -397,7 +399,7 @@ TEST_P(SoftwareEuiccTest, RefusesDpAuthWithoutTheDpAuthPolicy) {
                       kNow - absl::Hours(24), kNow + absl::Hours(24 * 365),
                       std::vector<std::string>{"2.23.146.1.2.1.5"}));
   ASSERT_OK_AND_ASSIGN(InitiateAuthenticationFields init, Initiate());
-  ExpectAuthError(Authenticate(init), rsp::AuthenticateErrorCode::kInvalidOid,
+  ExpectAuthError(Authenticate(init), sgp22::AuthenticateErrorCode::kInvalidOid,
                   absl::StatusCode::kPermissionDenied);
 }
 
@@ -411,7 +413,7 @@ TEST_P(SoftwareEuiccTest, RefusesACurveItDoesNotSupport) {
   ASSERT_OK_AND_ASSIGN(euicc_, MakeEuicc(config));
   ASSERT_OK_AND_ASSIGN(InitiateAuthenticationFields init, Initiate());
   ExpectAuthError(Authenticate(init),
-                  rsp::AuthenticateErrorCode::kUnsupportedCurve,
+                  sgp22::AuthenticateErrorCode::kUnsupportedCurve,
                   absl::StatusCode::kUnimplemented);
 }
 
@@ -421,7 +423,7 @@ TEST_P(SoftwareEuiccTest, RefusesAChallengeMismatch) {
   ASSERT_OK_AND_ASSIGN(InitiateAuthenticationFields init,
                        smdp_->InitiateAuthentication(challenge));
   ExpectAuthError(Authenticate(init),
-                  rsp::AuthenticateErrorCode::kEuiccChallengeMismatch,
+                  sgp22::AuthenticateErrorCode::kEuiccChallengeMismatch,
                   absl::StatusCode::kPermissionDenied);
 }
 
@@ -430,7 +432,7 @@ TEST_P(SoftwareEuiccTest, AChallengeIsGoodForOneAuthentication) {
   EXPECT_OK(Authenticate(init).status);
   // The same answer replayed.
   ExpectAuthError(Authenticate(init),
-                  rsp::AuthenticateErrorCode::kNoSessionContext,
+                  sgp22::AuthenticateErrorCode::kNoSessionContext,
                   absl::StatusCode::kFailedPrecondition);
 }
 
@@ -467,18 +469,18 @@ TEST_P(SoftwareEuiccTest, PrepareDownloadNeedsASession) {
                        UpToAuthenticateClient());
   ASSERT_OK_AND_ASSIGN(euicc_, MakeEuicc(Config()));  // a fresh card
   ExpectPrepareError(euicc_->PrepareDownload(client, std::nullopt),
-                     rsp::DownloadErrorCode::kNoSessionContext,
+                     sgp22::DownloadErrorCode::kNoSessionContext,
                      absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_P(SoftwareEuiccTest, PrepareDownloadRefusesAWrongTransactionId) {
   ASSERT_OK_AND_ASSIGN(AuthenticateClientFields client,
                        UpToAuthenticateClient());
-  rsp::SmdpSigned2 signed2;
+  sgp22::SmdpSigned2 signed2;
   signed2.transaction_id = "\x01\x02\x03";
   ASSERT_OK_AND_ASSIGN(client, smdp_->SignSmdpSigned2(signed2));
   ExpectPrepareError(euicc_->PrepareDownload(client, std::nullopt),
-                     rsp::DownloadErrorCode::kInvalidTransactionId,
+                     sgp22::DownloadErrorCode::kInvalidTransactionId,
                      absl::StatusCode::kInvalidArgument);
 }
 
@@ -487,7 +489,7 @@ TEST_P(SoftwareEuiccTest, PrepareDownloadRefusesAWrongSignature) {
                        UpToAuthenticateClient());
   client.smdp_signature2[10] ^= 0x80;
   ExpectPrepareError(euicc_->PrepareDownload(client, std::nullopt),
-                     rsp::DownloadErrorCode::kInvalidSignature,
+                     sgp22::DownloadErrorCode::kInvalidSignature,
                      absl::StatusCode::kUnauthenticated);
 }
 
@@ -497,7 +499,7 @@ TEST_P(SoftwareEuiccTest, PrepareDownloadRefusesBadDpPbCertificates) {
                        UpToAuthenticateClient());
   client.smdp_certificate = smdp_->identity().dpauth_certificate;
   ExpectPrepareError(euicc_->PrepareDownload(client, std::nullopt),
-                     rsp::DownloadErrorCode::kInvalidCertificate,
+                     sgp22::DownloadErrorCode::kInvalidCertificate,
                      absl::StatusCode::kPermissionDenied);
   // Another SM-DP+'s OID.
   ASSERT_OK_AND_ASSIGN(client, UpToAuthenticateClient());
@@ -507,7 +509,7 @@ TEST_P(SoftwareEuiccTest, PrepareDownloadRefusesBadDpPbCertificates) {
                       kNow - absl::Hours(24), kNow + absl::Hours(24 * 365),
                       std::nullopt, "2.999.77"));
   PrepareDownloadAnswer answer = euicc_->PrepareDownload(client, std::nullopt);
-  ExpectPrepareError(answer, rsp::DownloadErrorCode::kInvalidCertificate,
+  ExpectPrepareError(answer, sgp22::DownloadErrorCode::kInvalidCertificate,
                      absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(answer.status.message(), HasSubstr("2.999.77"));
   // From a foreign CI.
@@ -519,7 +521,7 @@ TEST_P(SoftwareEuiccTest, PrepareDownloadRefusesBadDpPbCertificates) {
       SmdpCertificate(foreign, pki::CertificateRole::kDpPb,
                       kNow - absl::Hours(24), kNow + absl::Hours(24 * 365)));
   ExpectPrepareError(euicc_->PrepareDownload(client, std::nullopt),
-                     rsp::DownloadErrorCode::kInvalidCertificate,
+                     sgp22::DownloadErrorCode::kInvalidCertificate,
                      absl::StatusCode::kPermissionDenied);
 }
 
@@ -538,9 +540,9 @@ TEST_P(SoftwareEuiccTest, TamperedProfileSegmentGivesASignedErrorResult) {
     EXPECT_THAT(result.status, StatusIs(absl::StatusCode::kDataLoss));
     ASSERT_TRUE(result.error.has_value());
     EXPECT_EQ(result.error->bpp_command_id,
-              rsp::BppCommandId::kLoadProfileElements);
+              sgp22::BppCommandId::kLoadProfileElements);
     EXPECT_EQ(result.error->error_reason,
-              rsp::ErrorReason::kScp03tSecurityError);
+              sgp22::ErrorReason::kScp03tSecurityError);
     // Two segments made it.
     EXPECT_EQ(result.profile_segments, 2u);
     EXPECT_TRUE(result.profile == profile.substr(0, 2014));
@@ -555,26 +557,26 @@ TEST_P(SoftwareEuiccTest, TamperedProfileSegmentGivesASignedErrorResult) {
 TEST_P(SoftwareEuiccTest, InitialiseSecureChannelChecks) {
   struct Case {
     const char* name;
-    std::function<void(rsp::InitialiseSecureChannelRequest&)> change;
+    std::function<void(sgp22::InitialiseSecureChannelRequest&)> change;
     bool resign;
-    rsp::ErrorReason reason;
+    sgp22::ErrorReason reason;
   };
   const Case cases[] = {
       {"bad smdpSign", [](auto& i) { i.smdp_sign[5] ^= 1; }, false,
-       rsp::ErrorReason::kInvalidSignature},
+       sgp22::ErrorReason::kInvalidSignature},
       {"other transactionId", [](auto& i) { i.transaction_id = "\x42"; }, true,
-       rsp::ErrorReason::kInvalidTransactionId},
+       sgp22::ErrorReason::kInvalidTransactionId},
       {"remoteOpId 2", [](auto& i) { i.remote_op_id = 2; }, true,
-       rsp::ErrorReason::kUnsupportedRemoteOperationType},
+       sgp22::ErrorReason::kUnsupportedRemoteOperationType},
       {"keyLen 32", [](auto& i) { i.control_ref_template.key_len = 0x20; },
-       true, rsp::ErrorReason::kUnsupportedCrtValues},
+       true, sgp22::ErrorReason::kUnsupportedCrtValues},
       {"smdpOtpk off the curve", [](auto& i) { i.smdp_otpk.back() ^= 1; }, true,
-       rsp::ErrorReason::kIncorrectInputValues},
+       sgp22::ErrorReason::kIncorrectInputValues},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     ASSERT_OK_AND_ASSIGN(std::string der, UpToBpp({.profile = "abc"}));
-    rsp::BoundProfilePackage bpp = smdp_->last_bpp();
+    sgp22::BoundProfilePackage bpp = smdp_->last_bpp();
     c.change(bpp.initialise_secure_channel);
     if (c.resign) {
       ASSERT_OK(
@@ -584,7 +586,7 @@ TEST_P(SoftwareEuiccTest, InitialiseSecureChannelChecks) {
                          euicc_->LoadBoundProfilePackage(bpp.Encode()));
     ASSERT_TRUE(result.error.has_value()) << result.status;
     EXPECT_EQ(result.error->bpp_command_id,
-              rsp::BppCommandId::kInitialiseSecureChannel);
+              sgp22::BppCommandId::kInitialiseSecureChannel);
     EXPECT_EQ(result.error->error_reason, c.reason) << result.status;
     EXPECT_OK(
         smdp_->HandleNotification(result.profile_installation_result).status());
@@ -595,23 +597,24 @@ TEST_P(SoftwareEuiccTest, ProtectedCommandChecks) {
   // A flipped MAC in ConfigureISDP and in StoreMetadata, segments swapped,
   // an empty sequenceOf86.
   ASSERT_OK_AND_ASSIGN(std::string der, UpToBpp({.profile = "abc"}));
-  rsp::BoundProfilePackage bpp = smdp_->last_bpp();
+  sgp22::BoundProfilePackage bpp = smdp_->last_bpp();
   bpp.first_sequence_of_87[0].back() ^= 1;
   ASSERT_OK_AND_ASSIGN(LoadBppResult result,
                        euicc_->LoadBoundProfilePackage(bpp.Encode()));
   ASSERT_TRUE(result.error.has_value());
-  EXPECT_EQ(
-      *result.error,
-      (rsp::ErrorResult{rsp::BppCommandId::kConfigureIsdp,
-                        rsp::ErrorReason::kScp03tSecurityError, std::nullopt}));
+  EXPECT_EQ(*result.error,
+            (sgp22::ErrorResult{sgp22::BppCommandId::kConfigureIsdp,
+                                sgp22::ErrorReason::kScp03tSecurityError,
+                                std::nullopt}));
 
   ASSERT_OK_AND_ASSIGN(der, UpToBpp({.profile = "abc"}));
   bpp = smdp_->last_bpp();
   bpp.sequence_of_88[0][5] ^= 1;
   ASSERT_OK_AND_ASSIGN(result, euicc_->LoadBoundProfilePackage(bpp.Encode()));
   ASSERT_TRUE(result.error.has_value());
-  EXPECT_EQ(result.error->bpp_command_id, rsp::BppCommandId::kStoreMetadata);
-  EXPECT_EQ(result.error->error_reason, rsp::ErrorReason::kScp03tSecurityError);
+  EXPECT_EQ(result.error->bpp_command_id, sgp22::BppCommandId::kStoreMetadata);
+  EXPECT_EQ(result.error->error_reason,
+            sgp22::ErrorReason::kScp03tSecurityError);
   EXPECT_TRUE(result.configure_isdp.has_value());
 
   ASSERT_OK_AND_ASSIGN(der, UpToBpp({.profile = Profile(3000)}));
@@ -619,7 +622,8 @@ TEST_P(SoftwareEuiccTest, ProtectedCommandChecks) {
   std::swap(bpp.sequence_of_86[0], bpp.sequence_of_86[1]);
   ASSERT_OK_AND_ASSIGN(result, euicc_->LoadBoundProfilePackage(bpp.Encode()));
   ASSERT_TRUE(result.error.has_value());
-  EXPECT_EQ(result.error->error_reason, rsp::ErrorReason::kScp03tSecurityError);
+  EXPECT_EQ(result.error->error_reason,
+            sgp22::ErrorReason::kScp03tSecurityError);
   EXPECT_EQ(result.profile_segments, 0u);
 
   ASSERT_OK_AND_ASSIGN(der, UpToBpp({.profile = "abc"}));
@@ -628,9 +632,9 @@ TEST_P(SoftwareEuiccTest, ProtectedCommandChecks) {
   ASSERT_OK_AND_ASSIGN(result, euicc_->LoadBoundProfilePackage(bpp.Encode()));
   ASSERT_TRUE(result.error.has_value());
   EXPECT_EQ(*result.error,
-            (rsp::ErrorResult{rsp::BppCommandId::kLoadProfileElements,
-                              rsp::ErrorReason::kScp03tStructureError,
-                              std::nullopt}));
+            (sgp22::ErrorResult{sgp22::BppCommandId::kLoadProfileElements,
+                                sgp22::ErrorReason::kScp03tStructureError,
+                                std::nullopt}));
 
   // ReplaceSessionKeys tampered.
   ASSERT_OK_AND_ASSIGN(der, UpToBpp({.profile = "abc", .use_ppk = true}));
@@ -639,7 +643,7 @@ TEST_P(SoftwareEuiccTest, ProtectedCommandChecks) {
   ASSERT_OK_AND_ASSIGN(result, euicc_->LoadBoundProfilePackage(bpp.Encode()));
   ASSERT_TRUE(result.error.has_value());
   EXPECT_EQ(result.error->bpp_command_id,
-            rsp::BppCommandId::kReplaceSessionKeys);
+            sgp22::BppCommandId::kReplaceSessionKeys);
 }
 
 // ConfigureISDPRequest {dpProprietaryData {dpOid 2.999.10}} as SGP.22's
@@ -670,9 +674,9 @@ TEST_P(SoftwareEuiccTest, ConfigureIsdpDpOidMustBeContextTagged) {
   EXPECT_FALSE(result.status.ok());
   ASSERT_TRUE(result.error.has_value()) << result.status;
   EXPECT_EQ(*result.error,
-            (rsp::ErrorResult{rsp::BppCommandId::kConfigureIsdp,
-                              rsp::ErrorReason::kIncorrectInputValues,
-                              std::nullopt}));
+            (sgp22::ErrorResult{sgp22::BppCommandId::kConfigureIsdp,
+                                sgp22::ErrorReason::kIncorrectInputValues,
+                                std::nullopt}));
   EXPECT_FALSE(result.configure_isdp.has_value());
   EXPECT_EQ(result.profile_segments, 0u);
   EXPECT_EQ(result.isdp_aid, "");
@@ -683,8 +687,8 @@ TEST_P(SoftwareEuiccTest, ConfigureIsdpDpOidMustBeContextTagged) {
 TEST_P(SoftwareEuiccTest, RetryReusesTheKeptOneTimeKey) {
   // A first attempt fails in the middle of the profile.
   ASSERT_OK_AND_ASSIGN(std::string bpp, UpToBpp({.profile = Profile(3000)}));
-  ASSERT_OK_AND_ASSIGN(rsp::BoundProfilePackage first,
-                       rsp::BoundProfilePackage::Decode(bpp));
+  ASSERT_OK_AND_ASSIGN(sgp22::BoundProfilePackage first,
+                       sgp22::BoundProfilePackage::Decode(bpp));
   ASSERT_OK_AND_ASSIGN(std::string tampered,
                        testing::TamperProfileSegment(bpp, 1));
   ASSERT_OK_AND_ASSIGN(LoadBppResult failed,
@@ -698,9 +702,9 @@ TEST_P(SoftwareEuiccTest, RetryReusesTheKeptOneTimeKey) {
                        UpToAuthenticateClient(std::nullopt, *kept));
   PrepareDownloadAnswer prep = euicc_->PrepareDownload(client, std::nullopt);
   ASSERT_OK(prep.status);
-  ASSERT_OK_AND_ASSIGN(rsp::PrepareDownloadResponse response,
-                       rsp::PrepareDownloadResponse::Decode(prep.der));
-  EXPECT_EQ(std::get<rsp::PrepareDownloadResponseOk>(response.result)
+  ASSERT_OK_AND_ASSIGN(sgp22::PrepareDownloadResponse response,
+                       sgp22::PrepareDownloadResponse::Decode(prep.der));
+  EXPECT_EQ(std::get<sgp22::PrepareDownloadResponseOk>(response.result)
                 .euicc_signed2.value.euicc_otpk,
             *kept);
   ASSERT_OK_AND_ASSIGN(std::string bpp2, smdp_->GetBoundProfilePackage(
@@ -714,8 +718,8 @@ TEST_P(SoftwareEuiccTest, RetryReusesTheKeptOneTimeKey) {
   prep = euicc_->PrepareDownload(client, std::nullopt);
   ASSERT_OK(prep.status);
   ASSERT_OK_AND_ASSIGN(response,
-                       rsp::PrepareDownloadResponse::Decode(prep.der));
-  EXPECT_NE(std::get<rsp::PrepareDownloadResponseOk>(response.result)
+                       sgp22::PrepareDownloadResponse::Decode(prep.der));
+  EXPECT_NE(std::get<sgp22::PrepareDownloadResponseOk>(response.result)
                 .euicc_signed2.value.euicc_otpk,
             *kept);
 }
@@ -726,34 +730,35 @@ TEST_P(SoftwareEuiccTest, RefusesADuplicateIccidAndForbiddenPprs) {
   ASSERT_OK_AND_ASSIGN(LoadBppResult second, Download({.profile = "p2"}));
   ASSERT_TRUE(second.error.has_value());
   EXPECT_EQ(second.error->error_reason,
-            rsp::ErrorReason::kInstallFailedDueToIccidAlreadyExistsOnEuicc);
+            sgp22::ErrorReason::kInstallFailedDueToIccidAlreadyExistsOnEuicc);
   EXPECT_THAT(second.status, StatusIs(absl::StatusCode::kAlreadyExists));
 
   SoftwareEuiccConfig config = Config();
   config.euicc_info2.forbidden_profile_policy_rules =
-      rsp::der::BitString::FromBits({1});
+      sgp22::der::BitString::FromBits({1});
   ASSERT_OK_AND_ASSIGN(euicc_, MakeEuicc(config));
-  rsp::StoreMetadataRequest metadata = Metadata(9);
-  metadata.profile_policy_rules = rsp::der::BitString::FromBits({1, 2});
+  sgp22::StoreMetadataRequest metadata = Metadata(9);
+  metadata.profile_policy_rules = sgp22::der::BitString::FromBits({1, 2});
   ASSERT_OK_AND_ASSIGN(LoadBppResult ppr,
                        Download({.profile = "p", .metadata = metadata}));
   ASSERT_TRUE(ppr.error.has_value());
-  EXPECT_EQ(*ppr.error,
-            (rsp::ErrorResult{rsp::BppCommandId::kStoreMetadata,
-                              rsp::ErrorReason::kPprNotAllowed, std::nullopt}));
+  EXPECT_EQ(*ppr.error, (sgp22::ErrorResult{sgp22::BppCommandId::kStoreMetadata,
+                                            sgp22::ErrorReason::kPprNotAllowed,
+                                            std::nullopt}));
 }
 
 TEST_P(SoftwareEuiccTest, RefusesAProfileLargerThanItsFreeMemory) {
   SoftwareEuiccConfig config = Config();
-  rsp::ExtCardResource resource;
+  sgp22::ExtCardResource resource;
   resource.free_non_volatile_memory = 2000;
   config.euicc_info2.ext_card_resource = resource.Encode();
   ASSERT_OK_AND_ASSIGN(euicc_, MakeEuicc(config));
   ASSERT_OK_AND_ASSIGN(LoadBppResult result,
                        Download({.profile = Profile(5000)}));
   ASSERT_TRUE(result.error.has_value());
-  EXPECT_EQ(result.error->error_reason,
-            rsp::ErrorReason::kInstallFailedDueToInsufficientMemoryForProfile);
+  EXPECT_EQ(
+      result.error->error_reason,
+      sgp22::ErrorReason::kInstallFailedDueToInsufficientMemoryForProfile);
   EXPECT_THAT(result.status, StatusIs(absl::StatusCode::kResourceExhausted));
 }
 
@@ -761,25 +766,25 @@ TEST_P(SoftwareEuiccTest, CancelSession) {
   ASSERT_OK_AND_ASSIGN(AuthenticateClientFields client,
                        UpToAuthenticateClient());
   CancelSessionAnswer wrong = euicc_->CancelSession(
-      "\x01", rsp::CancelSessionReason::kEndUserRejection);
+      "\x01", sgp22::CancelSessionReason::kEndUserRejection);
   EXPECT_THAT(wrong.status, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_EQ(wrong.error_code, rsp::CancelSessionError::kInvalidTransactionId);
-  ASSERT_OK_AND_ASSIGN(rsp::CancelSessionResponse wrong_response,
-                       rsp::CancelSessionResponse::Decode(wrong.der));
+  EXPECT_EQ(wrong.error_code, sgp22::CancelSessionError::kInvalidTransactionId);
+  ASSERT_OK_AND_ASSIGN(sgp22::CancelSessionResponse wrong_response,
+                       sgp22::CancelSessionResponse::Decode(wrong.der));
   EXPECT_TRUE(
-      std::holds_alternative<rsp::CancelSessionError>(wrong_response.result));
+      std::holds_alternative<sgp22::CancelSessionError>(wrong_response.result));
 
   CancelSessionAnswer answer = euicc_->CancelSession(
-      smdp_->transaction_id(), rsp::CancelSessionReason::kPostponed);
+      smdp_->transaction_id(), sgp22::CancelSessionReason::kPostponed);
   ASSERT_OK(answer.status);
-  ASSERT_OK_AND_ASSIGN(rsp::EuiccCancelSessionSigned signed_part,
+  ASSERT_OK_AND_ASSIGN(sgp22::EuiccCancelSessionSigned signed_part,
                        smdp_->CancelSession(answer.der));
   EXPECT_EQ(signed_part.transaction_id, smdp_->transaction_id());
   EXPECT_EQ(signed_part.smdp_oid.ToString(), smdp_oid_);
-  EXPECT_EQ(signed_part.reason, rsp::CancelSessionReason::kPostponed);
+  EXPECT_EQ(signed_part.reason, sgp22::CancelSessionReason::kPostponed);
   EXPECT_EQ(euicc_->transaction_id(), "");
   ExpectPrepareError(euicc_->PrepareDownload(client, std::nullopt),
-                     rsp::DownloadErrorCode::kNoSessionContext,
+                     sgp22::DownloadErrorCode::kNoSessionContext,
                      absl::StatusCode::kFailedPrecondition);
 }
 
@@ -841,7 +846,7 @@ TEST_P(SoftwareEuiccTest, FaultsAreCaughtByTheServerSide) {
   euicc_->set_faults({.bad_cancel_session_signature = true});
   ASSERT_OK(UpToAuthenticateClient().status());
   CancelSessionAnswer cancel = euicc_->CancelSession(
-      smdp_->transaction_id(), rsp::CancelSessionReason::kTimeout);
+      smdp_->transaction_id(), sgp22::CancelSessionReason::kTimeout);
   ASSERT_OK(cancel.status);
   EXPECT_THAT(smdp_->CancelSession(cancel.der),
               StatusIs(absl::StatusCode::kUnauthenticated));
@@ -860,9 +865,9 @@ TEST_P(SoftwareEuiccTest, ReplayFaults) {
   ASSERT_OK_AND_ASSIGN(InitiateAuthenticationFields init, Initiate());
   AuthenticateServerAnswer auth = Authenticate(init);
   ASSERT_OK(auth.status);
-  ASSERT_OK_AND_ASSIGN(rsp::AuthenticateServerResponse response,
-                       rsp::AuthenticateServerResponse::Decode(auth.der));
-  EXPECT_EQ(std::get<rsp::AuthenticateResponseOk>(response.result)
+  ASSERT_OK_AND_ASSIGN(sgp22::AuthenticateServerResponse response,
+                       sgp22::AuthenticateServerResponse::Decode(auth.der));
+  EXPECT_EQ(std::get<sgp22::AuthenticateResponseOk>(response.result)
                 .euicc_signed1.value.transaction_id,
             previous);
   EXPECT_THAT(smdp_->AuthenticateClient(auth.der),
@@ -945,8 +950,8 @@ TEST(EuiccTestingTest, MakesExpiredAndForeignChains) {
   // the CI of its chain for signing.
   ASSERT_OK_AND_ASSIGN(auto euicc,
                        SoftwareEuicc::Create(expired.euicc.ToConfig()));
-  ASSERT_OK_AND_ASSIGN(rsp::EuiccInfo1 info1,
-                       rsp::EuiccInfo1::Decode(euicc->GetEuiccInfo1()));
+  ASSERT_OK_AND_ASSIGN(sgp22::EuiccInfo1 info1,
+                       sgp22::EuiccInfo1::Decode(euicc->GetEuiccInfo1()));
   ASSERT_OK_AND_ASSIGN(std::string ci_id,
                        testing::KeyIdOf(expired.ci.certificate));
   EXPECT_EQ(info1.euicc_ci_pkid_list_for_signing,
@@ -964,7 +969,7 @@ TEST(EuiccTestingTest, MakesExpiredAndForeignChains) {
 }
 
 TEST(EuiccTestingTest, TamperRefusesMissingSegments) {
-  rsp::BoundProfilePackage bpp;
+  sgp22::BoundProfilePackage bpp;
   bpp.initialise_secure_channel.transaction_id = "\x01";
   bpp.initialise_secure_channel.control_ref_template.host_id = "h";
   bpp.initialise_secure_channel.smdp_otpk = std::string(65, '\x04');

@@ -16,17 +16,17 @@
 #include "gtest/gtest.h"
 #include "hsm/internal/test_util.h"
 #include "hsm/softhsm_test_token.h"
+#include "sgp22/authentication.h"
+#include "sgp22/bsp/profile_protection.h"
+#include "sgp22/download.h"
+#include "sgp22/euicc_info.h"
+#include "sgp22/notification.h"
+#include "sgp22/types.h"
 #include "smdp/auth/ci_trust_store.h"
 #include "smdp/auth/euicc_certificate_verifier.h"
-#include "smdp/bsp/profile_protection.h"
 #include "smdp/download/bpp_builder.h"
 #include "smdp/download/signed_data.h"
 #include "smdp/pki/dev_pki.h"
-#include "smdp/rsp/authentication.h"
-#include "smdp/rsp/download.h"
-#include "smdp/rsp/euicc_info.h"
-#include "smdp/rsp/notification.h"
-#include "smdp/rsp/types.h"
 #include "tests/euicc/euicc_testing.h"
 #include "tests/euicc/software_euicc.h"
 #include "util/file_util.h"
@@ -151,7 +151,7 @@ class RspRoundTripTest : public ::testing::TestWithParam<Case> {
         std::make_unique<auth::EuiccCertificateVerifier>(*std::move(store));
 
     // Room for the 1 MB profile.
-    rsp::ExtCardResource resource;
+    sgp22::ExtCardResource resource;
     resource.installed_applications = 0;
     resource.free_non_volatile_memory = 8 << 20;
     resource.free_volatile_memory = 64 << 10;
@@ -175,7 +175,7 @@ TEST_P(RspRoundTripTest, DownloadGivesBackTheProfileByteForByte) {
   const absl::Time now = absl::Now();
 
   // The eUICC names our CI among those it can verify with.
-  auto info1 = rsp::EuiccInfo1::Decode(euicc_->GetEuiccInfo1());
+  auto info1 = sgp22::EuiccInfo1::Decode(euicc_->GetEuiccInfo1());
   ASSERT_THAT(info1.status(), IsOk());
   EXPECT_THAT(info1->euicc_ci_pkid_list_for_verification,
               ::testing::Contains(server_.ci_key_id));
@@ -183,19 +183,19 @@ TEST_P(RspRoundTripTest, DownloadGivesBackTheProfileByteForByte) {
   // InitiateAuthentication: serverSigned1 signed with SK.DPauth in the HSM.
   auto challenge = euicc_->GetEuiccChallenge();
   ASSERT_THAT(challenge.status(), IsOk());
-  rsp::ServerSigned1 signed1;
+  sgp22::ServerSigned1 signed1;
   signed1.transaction_id = Pattern(16);
   signed1.euicc_challenge = *challenge;
   signed1.server_address = server_.smdp_address;
   signed1.server_challenge = Pattern(16).substr(0, 8) + Pattern(8);
-  auto part1 = rsp::SignedPart<rsp::ServerSigned1>::Make(signed1);
+  auto part1 = sgp22::SignedPart<sgp22::ServerSigned1>::Make(signed1);
   auto signature1 = server_.dpauth->Sign(part1.der);
   ASSERT_THAT(signature1.status(), IsOk());
   euicc::InitiateAuthenticationFields initiate;
   initiate.server_signed1 = part1.der;
-  initiate.server_signature1 = rsp::EncodeSignatureTlv(*signature1);
+  initiate.server_signature1 = sgp22::EncodeSignatureTlv(*signature1);
   initiate.euicc_ci_pkid_to_be_used =
-      rsp::EncodeSubjectKeyIdentifierTlv(server_.ci_key_id);
+      sgp22::EncodeSubjectKeyIdentifierTlv(server_.ci_key_id);
   initiate.server_certificate = server_.dpauth_certificate;
   auto authenticated = euicc_->AuthenticateServer(
       initiate, euicc::MakeCtxParams1("MATCHING-ID-1"), server_.smdp_address);
@@ -203,9 +203,9 @@ TEST_P(RspRoundTripTest, DownloadGivesBackTheProfileByteForByte) {
 
   // AuthenticateClient: the eUICC chain to the CI and euiccSignature1 over
   // euiccSigned1 as received.
-  auto response = rsp::AuthenticateServerResponse::Decode(authenticated.der);
+  auto response = sgp22::AuthenticateServerResponse::Decode(authenticated.der);
   ASSERT_THAT(response.status(), IsOk());
-  const auto& ok = std::get<rsp::AuthenticateResponseOk>(response->result);
+  const auto& ok = std::get<sgp22::AuthenticateResponseOk>(response->result);
   auto verified = server_.verifier->Verify(
       ok.euicc_certificate, ok.eum_certificate, now, server_.ci_key_id);
   ASSERT_THAT(verified.status(), IsOk());
@@ -215,23 +215,23 @@ TEST_P(RspRoundTripTest, DownloadGivesBackTheProfileByteForByte) {
               IsOk());
   EXPECT_EQ(ok.euicc_signed1.value.transaction_id, signed1.transaction_id);
   EXPECT_EQ(ok.euicc_signed1.value.server_challenge, signed1.server_challenge);
-  rsp::SmdpSigned2 signed2;
+  sgp22::SmdpSigned2 signed2;
   signed2.transaction_id = signed1.transaction_id;
-  auto part2 = rsp::SignedPart<rsp::SmdpSigned2>::Make(signed2);
+  auto part2 = sgp22::SignedPart<sgp22::SmdpSigned2>::Make(signed2);
   auto signature2 = server_.dppb->Sign(
       download::SmdpSignature2Input(part2.der, ok.euicc_signature1));
   ASSERT_THAT(signature2.status(), IsOk());
   euicc::AuthenticateClientFields client;
   client.smdp_signed2 = part2.der;
-  client.smdp_signature2 = rsp::EncodeSignatureTlv(*signature2);
+  client.smdp_signature2 = sgp22::EncodeSignatureTlv(*signature2);
   client.smdp_certificate = server_.dppb_certificate;
   auto prepared = euicc_->PrepareDownload(client, std::nullopt);
   ASSERT_TRUE(prepared.ok()) << prepared.status;
 
   // GetBoundProfilePackage: euiccSignature2, then the binding.
-  auto prepare = rsp::PrepareDownloadResponse::Decode(prepared.der);
+  auto prepare = sgp22::PrepareDownloadResponse::Decode(prepared.der);
   ASSERT_THAT(prepare.status(), IsOk());
-  const auto& pok = std::get<rsp::PrepareDownloadResponseOk>(prepare->result);
+  const auto& pok = std::get<sgp22::PrepareDownloadResponseOk>(prepare->result);
   EXPECT_THAT(
       verified->public_key.VerifyPlain(
           download::EuiccSignature2Input(pok.euicc_signed2.der, *signature2),
@@ -271,16 +271,16 @@ TEST_P(RspRoundTripTest, DownloadGivesBackTheProfileByteForByte) {
 
   // HandleNotification: the server verifies euiccSignPIR.
   auto notification =
-      rsp::PendingNotification::Decode(loaded->profile_installation_result);
+      sgp22::PendingNotification::Decode(loaded->profile_installation_result);
   ASSERT_THAT(notification.status(), IsOk());
   const auto& pir =
-      std::get<rsp::ProfileInstallationResult>(notification->notification);
+      std::get<sgp22::ProfileInstallationResult>(notification->notification);
   EXPECT_THAT(
       verified->public_key.VerifyPlain(pir.data.der, pir.euicc_sign_pir),
       IsOk());
   EXPECT_EQ(pir.data.value.transaction_id, signed1.transaction_id);
-  EXPECT_TRUE(
-      std::holds_alternative<rsp::SuccessResult>(pir.data.value.final_result));
+  EXPECT_TRUE(std::holds_alternative<sgp22::SuccessResult>(
+      pir.data.value.final_result));
 }
 
 std::vector<Case> AllCases() {

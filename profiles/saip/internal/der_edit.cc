@@ -7,13 +7,13 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "smdp/rsp/der.h"
+#include "sgp22/der.h"
 #include "util/status_macros.h"
 
 namespace smdp::profiles::saip::internal {
 namespace {
 
-namespace der = ::smdp::rsp::der;
+namespace der = ::smdp::sgp22::der;
 
 size_t End(const DerEdit& e) { return e.offset + e.length; }
 

@@ -8,12 +8,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hsm/internal/test_util.h"
-#include "smdp/rsp/der.h"
+#include "sgp22/der.h"
 
 namespace smdp::profiles::saip::internal {
 namespace {
 
-namespace der = ::smdp::rsp::der;
+namespace der = ::smdp::sgp22::der;
 using ::smdp::hsm::testing::StatusIs;
 
 std::string Hex(absl::string_view bytes) {

@@ -10,15 +10,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
-#include "smdp/rsp/der.h"
-#include "smdp/rsp/types.h"
+#include "sgp22/der.h"
+#include "sgp22/types.h"
 #include "tests/euicc/apdu/apdu.h"
 #include "util/status_macros.h"
 
 namespace smdp::euicc::apdu {
 namespace {
 
-namespace der = ::smdp::rsp::der;
+namespace der = ::smdp::sgp22::der;
 
 absl::Status SwError(absl::string_view what, uint16_t sw) {
   return absl::FailedPreconditionError(
@@ -29,14 +29,14 @@ absl::Status SwError(absl::string_view what, uint16_t sw) {
 
 absl::StatusOr<std::vector<std::string>> SplitBoundProfilePackage(
     absl::string_view bpp_der) {
-  ASSIGN_OR_RETURN(der::Tlv bpp,
-                   der::ParseSingleTlv(bpp_der, rsp::tags::kBoundProfilePackage,
-                                       "BoundProfilePackage"));
+  ASSIGN_OR_RETURN(der::Tlv bpp, der::ParseSingleTlv(
+                                     bpp_der, sgp22::tags::kBoundProfilePackage,
+                                     "BoundProfilePackage"));
   std::vector<std::string> pieces;
   der::Reader r(bpp.value, 1, "BoundProfilePackage");
   while (!r.AtEnd()) {
     ASSIGN_OR_RETURN(der::Tlv field, r.Next());
-    if (field.tag == rsp::tags::kInitialiseSecureChannel) {
+    if (field.tag == sgp22::tags::kInitialiseSecureChannel) {
       pieces.push_back(std::string(bpp.raw.substr(0, bpp.header_size())));
       pieces.back().append(field.raw.data(), field.raw.size());
     } else if (field.tag == 0xA1 || field.tag == 0xA3) {

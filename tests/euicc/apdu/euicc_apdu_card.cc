@@ -18,15 +18,15 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
-#include "smdp/rsp/der.h"
-#include "smdp/rsp/download.h"
-#include "smdp/rsp/notification.h"
-#include "smdp/rsp/types.h"
+#include "sgp22/der.h"
+#include "sgp22/download.h"
+#include "sgp22/notification.h"
+#include "sgp22/types.h"
 
 namespace smdp::euicc::apdu {
 namespace {
 
-namespace der = ::smdp::rsp::der;
+namespace der = ::smdp::sgp22::der;
 
 // ES10 command tags.
 constexpr der::Tag kGetEuiccChallenge = 0xBF2E;
@@ -101,19 +101,19 @@ absl::StatusOr<absl::string_view> MetadataOf(absl::string_view pending) {
   absl::StatusOr<der::Tlv> top = der::ParseSingleTlv(pending);
   if (!top.ok()) return top.status();
   der::Reader r(top->value, 1, "PendingNotification");
-  if (top->tag == rsp::tags::kProfileInstallationResult) {
+  if (top->tag == sgp22::tags::kProfileInstallationResult) {
     absl::StatusOr<der::Reader> data =
-        r.Enter(rsp::tags::kProfileInstallationResultData,
+        r.Enter(sgp22::tags::kProfileInstallationResultData,
                 "profileInstallationResultData");
     if (!data.ok()) return data.status();
     while (!data->AtEnd()) {
       absl::StatusOr<der::Tlv> field = data->Next();
       if (!field.ok()) return field.status();
-      if (field->tag == rsp::tags::kNotificationMetadata) return field->raw;
+      if (field->tag == sgp22::tags::kNotificationMetadata) return field->raw;
     }
   } else if (top->tag == der::kSequence) {
     absl::StatusOr<der::Tlv> field =
-        r.Next(rsp::tags::kNotificationMetadata, "tbsOtherNotification");
+        r.Next(sgp22::tags::kNotificationMetadata, "tbsOtherNotification");
     if (!field.ok()) return field.status();
     return field->raw;
   }
@@ -164,18 +164,18 @@ std::optional<std::string> ProfileField(absl::string_view info, der::Tag tag) {
 std::string MakeProfileInfo(const LoadBppResult& result) {
   der::Writer w;
   w.Constructed(kProfileInfo, [&](der::Writer& w) {
-    w.Add(rsp::tags::kIccid, result.iccid);
-    w.Add(rsp::tags::kAid, result.isdp_aid);
+    w.Add(sgp22::tags::kIccid, result.iccid);
+    w.Add(sgp22::tags::kAid, result.isdp_aid);
     w.AddInteger(0, kProfileState);  // disabled
     if (result.metadata) {
-      const rsp::StoreMetadataRequest& m = *result.metadata;
+      const sgp22::StoreMetadataRequest& m = *result.metadata;
       w.Add(kServiceProviderName, m.service_provider_name);
       w.Add(kProfileName, m.profile_name);
       if (m.icon_type)
         w.AddInteger(static_cast<int64_t>(*m.icon_type), kIconType);
       if (m.icon) w.Add(kIcon, *m.icon);
       w.AddInteger(static_cast<int64_t>(m.profile_class.value_or(
-                       rsp::ProfileClass::kOperational)),
+                       sgp22::ProfileClass::kOperational)),
                    kProfileClass);
       if (m.profile_policy_rules) {
         w.Add(kProfilePolicyRules, m.profile_policy_rules->Encode());
@@ -387,7 +387,7 @@ EuiccApduCard::Es10Answer EuiccApduCard::RunEs10(absl::string_view command) {
     Log(absl::StrCat("ES10 ", Hex(command.substr(0, 8)), ": not a TLV"));
     return {"", kSwIncorrectData};
   }
-  if (header->tag == rsp::tags::kBoundProfilePackage) {
+  if (header->tag == sgp22::tags::kBoundProfilePackage) {
     const size_t total = header->header_size + header->length;
     if (total > options_.max_bpp_size || command.size() > total) {
       Log("ES10 BF36: too large or trailing bytes");
@@ -499,8 +499,8 @@ EuiccApduCard::Es10Answer EuiccApduCard::LoadBpp() {
                    result->status.ok() ? "installed ICCID " + Hex(result->iccid)
                                        : result->status.ToString()));
   const std::string& pir = result->profile_installation_result;
-  absl::StatusOr<rsp::ProfileInstallationResult> decoded =
-      rsp::ProfileInstallationResult::Decode(pir);
+  absl::StatusOr<sgp22::ProfileInstallationResult> decoded =
+      sgp22::ProfileInstallationResult::Decode(pir);
   if (decoded.ok()) {
     notifications_.push_back(
         {decoded->data.value.notification_metadata.seq_number, pir});
@@ -545,7 +545,7 @@ EuiccApduCard::Es10Answer EuiccApduCard::CancelSession(
     return {"", kSwIncorrectData};
   }
   CancelSessionAnswer answer = euicc_.CancelSession(
-      tid->value, static_cast<rsp::CancelSessionReason>(*code));
+      tid->value, static_cast<sgp22::CancelSessionReason>(*code));
   if (!answer.ok()) Log(absl::StrCat("ES10 BF41: ", answer.status.ToString()));
   if (answer.der.empty()) return {"", kSwUnknown};
   return {answer.der, kSwOk};
@@ -559,8 +559,8 @@ EuiccApduCard::Es10Answer EuiccApduCard::GetEuiccData(absl::string_view value) {
   der::Writer w;
   w.Constructed(kGetEuiccData, [&](der::Writer& w) {
     for (der::Tag tag : ParseTagList(tag_list->value)) {
-      if (tag == rsp::tags::kIccid)
-        w.Add(rsp::tags::kIccid, euicc_.eid_bytes());
+      if (tag == sgp22::tags::kIccid)
+        w.Add(sgp22::tags::kIccid, euicc_.eid_bytes());
     }
   });
   return {std::move(w).Finish(), kSwOk};
@@ -609,8 +609,8 @@ EuiccApduCard::Es10Answer EuiccApduCard::ListNotification(
         absl::StatusOr<absl::string_view> metadata = MetadataOf(n.der);
         if (!metadata.ok()) continue;
         if (filter) {
-          absl::StatusOr<rsp::NotificationMetadata> m =
-              rsp::NotificationMetadata::Decode(*metadata);
+          absl::StatusOr<sgp22::NotificationMetadata> m =
+              sgp22::NotificationMetadata::Decode(*metadata);
           if (!m.ok()) continue;
           bool match = false;
           for (size_t bit = 0; bit < filter->size(); ++bit) {
@@ -658,10 +658,10 @@ EuiccApduCard::Es10Answer EuiccApduCard::RetrieveNotificationsList(
         if (seq && n.seq_number != *seq) continue;
         if (filter) {
           absl::StatusOr<absl::string_view> raw = MetadataOf(n.der);
-          absl::StatusOr<rsp::NotificationMetadata> m =
+          absl::StatusOr<sgp22::NotificationMetadata> m =
               raw.ok()
-                  ? rsp::NotificationMetadata::Decode(*raw)
-                  : absl::StatusOr<rsp::NotificationMetadata>(raw.status());
+                  ? sgp22::NotificationMetadata::Decode(*raw)
+                  : absl::StatusOr<sgp22::NotificationMetadata>(raw.status());
           if (!m.ok()) continue;
           bool match = false;
           for (size_t bit = 0; bit < filter->size(); ++bit) {
@@ -724,12 +724,12 @@ EuiccApduCard::Es10Answer EuiccApduCard::ProfileInfoList(
     const bool known =
         std::any_of(profile_infos_.begin(), profile_infos_.end(),
                     [&](const std::string& i) {
-                      return ProfileField(i, rsp::tags::kIccid) == iccid;
+                      return ProfileField(i, sgp22::tags::kIccid) == iccid;
                     });
     if (known) continue;
     der::Writer w;
     w.Constructed(kProfileInfo, [&](der::Writer& w) {
-      w.Add(rsp::tags::kIccid, iccid);
+      w.Add(sgp22::tags::kIccid, iccid);
       w.AddInteger(0, kProfileState);
     });
     infos.push_back(std::move(w).Finish());
@@ -743,7 +743,7 @@ EuiccApduCard::Es10Answer EuiccApduCard::ProfileInfoList(
           std::optional<std::string> field = ProfileField(info, criterion->tag);
           if (criterion->tag == kProfileClass && !field) {
             field = std::string(
-                1, static_cast<char>(rsp::ProfileClass::kOperational));
+                1, static_cast<char>(sgp22::ProfileClass::kOperational));
           }
           if (field != criterion->value) continue;
         }
@@ -769,14 +769,14 @@ EuiccApduCard::Es10Answer EuiccApduCard::ProfileInfoList(
 
 EuiccApduCard::Es10Answer EuiccApduCard::SetNickname(absl::string_view value) {
   der::Reader r(value, 1, "SetNicknameRequest");
-  absl::StatusOr<der::Tlv> iccid = r.Next(rsp::tags::kIccid, "iccid");
+  absl::StatusOr<der::Tlv> iccid = r.Next(sgp22::tags::kIccid, "iccid");
   absl::StatusOr<der::Tlv> nickname =
       iccid.ok() ? r.Next(kNickname, "profileNickname") : iccid.status();
   if (!nickname.ok()) return {"", kSwIncorrectData};
   // setNicknameResult: ok(0), iccidNotFound(1).
   int64_t result = 1;
   for (std::string& info : profile_infos_) {
-    if (ProfileField(info, rsp::tags::kIccid) != iccid->value) continue;
+    if (ProfileField(info, sgp22::tags::kIccid) != iccid->value) continue;
     absl::StatusOr<der::Tlv> top = der::ParseSingleTlv(info);
     if (!top.ok()) continue;
     der::Writer w;
@@ -840,15 +840,15 @@ absl::Status EuiccApduCard::RestoreState(absl::string_view text) {
       if (!tlv.ok()) return tlv.status();
       infos.push_back(std::move(value));
     } else if (kv.first == "notification") {
-      absl::StatusOr<rsp::PendingNotification> n =
-          rsp::PendingNotification::Decode(value);
+      absl::StatusOr<sgp22::PendingNotification> n =
+          sgp22::PendingNotification::Decode(value);
       if (!n.ok()) return n.status();
       int64_t seq = 0;
       if (const auto* pir =
-              std::get_if<rsp::ProfileInstallationResult>(&n->notification)) {
+              std::get_if<sgp22::ProfileInstallationResult>(&n->notification)) {
         seq = pir->data.value.notification_metadata.seq_number;
       } else {
-        seq = std::get<rsp::OtherSignedNotification>(n->notification)
+        seq = std::get<sgp22::OtherSignedNotification>(n->notification)
                   .tbs_other_notification.value.seq_number;
       }
       notifications.push_back({seq, std::move(value)});

@@ -22,13 +22,13 @@
 #include "gtest/gtest.h"
 #include "hsm/crypto_provider.h"
 #include "hsm/software_provider.h"
+#include "sgp22/authentication.h"
+#include "sgp22/der.h"
+#include "sgp22/download.h"
+#include "sgp22/euicc_info.h"
+#include "sgp22/notification.h"
+#include "sgp22/types.h"
 #include "smdp/pki/dev_pki.h"
-#include "smdp/rsp/authentication.h"
-#include "smdp/rsp/der.h"
-#include "smdp/rsp/download.h"
-#include "smdp/rsp/euicc_info.h"
-#include "smdp/rsp/notification.h"
-#include "smdp/rsp/types.h"
 #include "tests/euicc/apdu/apdu.h"
 #include "tests/euicc/apdu/es10_client.h"
 #include "tests/euicc/euicc_testing.h"
@@ -40,7 +40,7 @@
 namespace smdp::euicc::apdu {
 namespace {
 
-namespace der = ::smdp::rsp::der;
+namespace der = ::smdp::sgp22::der;
 using ::smdp::euicc::testing::BppOptions;
 using ::smdp::euicc::testing::EuiccCredentials;
 using ::smdp::euicc::testing::MiniSmdp;
@@ -67,8 +67,8 @@ std::string Profile(size_t n, uint8_t seed = 1) {
   return out;
 }
 
-rsp::StoreMetadataRequest Metadata(uint8_t n) {
-  rsp::StoreMetadataRequest metadata = testing::SampleMetadata();
+sgp22::StoreMetadataRequest Metadata(uint8_t n) {
+  sgp22::StoreMetadataRequest metadata = testing::SampleMetadata();
   metadata.iccid.back() = static_cast<char>(n);
   return metadata;
 }
@@ -158,7 +158,7 @@ class EuiccApduCardTest : public ::testing::TestWithParam<Param> {
     der::Reader r(outer.value, 1);
     ASSIGN_OR_RETURN(der::Tlv challenge, r.Next(0x80, "euiccChallenge"));
     ASSIGN_OR_RETURN(std::string info1, lpa.Command(Tlv(0xBF20)));
-    RETURN_IF_ERROR(rsp::EuiccInfo1::Decode(info1).status());
+    RETURN_IF_ERROR(sgp22::EuiccInfo1::Decode(info1).status());
     ASSIGN_OR_RETURN(InitiateAuthenticationFields init,
                      smdp_->InitiateAuthentication(challenge.value));
     ASSIGN_OR_RETURN(
@@ -215,9 +215,9 @@ TEST_P(EuiccApduCardTest, DownloadsLikeLpacAndKeepsTheNotification) {
   const int before = lpa.get_responses();
   ASSERT_OK_AND_ASSIGN(std::string pir, lpa.LoadBoundProfilePackage(bpp));
   EXPECT_GT(lpa.get_responses(), before);
-  ASSERT_OK_AND_ASSIGN(rsp::ProfileInstallationResultData data,
+  ASSERT_OK_AND_ASSIGN(sgp22::ProfileInstallationResultData data,
                        smdp_->HandleNotification(pir));
-  ASSERT_TRUE(std::holds_alternative<rsp::SuccessResult>(data.final_result));
+  ASSERT_TRUE(std::holds_alternative<sgp22::SuccessResult>(data.final_result));
   EXPECT_EQ(data.notification_metadata.iccid, Metadata(7).iccid);
   EXPECT_EQ(euicc_->installed_iccids(), std::vector{Metadata(7).iccid});
 
@@ -296,10 +296,10 @@ TEST_P(EuiccApduCardTest, AcceptsEveryBlockSizeAndTheWholeBppAtOnce) {
       } else {
         ASSERT_OK_AND_ASSIGN(pir, lpa.LoadBoundProfilePackage(bpp));
       }
-      ASSERT_OK_AND_ASSIGN(rsp::ProfileInstallationResultData data,
+      ASSERT_OK_AND_ASSIGN(sgp22::ProfileInstallationResultData data,
                            smdp_->HandleNotification(pir));
       EXPECT_TRUE(
-          std::holds_alternative<rsp::SuccessResult>(data.final_result));
+          std::holds_alternative<sgp22::SuccessResult>(data.final_result));
       ASSERT_OK(lpa.Close());
     }
   }
@@ -314,11 +314,11 @@ TEST_P(EuiccApduCardTest, AFailedInstallationIsANotificationButNoProfile) {
                        UpToBpp(lpa, {.profile = Profile(5000)}));
   ASSERT_OK_AND_ASSIGN(bpp, testing::TamperProfileSegment(bpp, 2));
   ASSERT_OK_AND_ASSIGN(std::string pir, lpa.LoadBoundProfilePackage(bpp));
-  ASSERT_OK_AND_ASSIGN(rsp::ProfileInstallationResultData data,
+  ASSERT_OK_AND_ASSIGN(sgp22::ProfileInstallationResultData data,
                        smdp_->HandleNotification(pir));
-  const auto* error = std::get_if<rsp::ErrorResult>(&data.final_result);
+  const auto* error = std::get_if<sgp22::ErrorResult>(&data.final_result);
   ASSERT_NE(error, nullptr);
-  EXPECT_EQ(error->error_reason, rsp::ErrorReason::kScp03tSecurityError);
+  EXPECT_EQ(error->error_reason, sgp22::ErrorReason::kScp03tSecurityError);
   EXPECT_THAT(card_->notifications(), SizeIs(1));
   EXPECT_THAT(card_->profile_infos(), SizeIs(0));
   ASSERT_OK_AND_ASSIGN(std::string profiles, lpa.Command(Tlv(0xBF2D)));
@@ -344,9 +344,9 @@ TEST_P(EuiccApduCardTest, AnotherCommandAbandonsAPartialBpp) {
   });
   ASSERT_OK_AND_ASSIGN(std::string answer,
                        lpa.Command(std::move(cancel).Finish()));
-  ASSERT_OK_AND_ASSIGN(rsp::EuiccCancelSessionSigned signed_part,
+  ASSERT_OK_AND_ASSIGN(sgp22::EuiccCancelSessionSigned signed_part,
                        smdp_->CancelSession(answer));
-  EXPECT_EQ(signed_part.reason, rsp::CancelSessionReason::kEndUserRejection);
+  EXPECT_EQ(signed_part.reason, sgp22::CancelSessionReason::kEndUserRejection);
   // The rest of the BPP is now an unknown command: no BPP is open.
   absl::StatusOr<std::string> rest = lpa.Command(pieces[3]);
   EXPECT_THAT(rest, StatusIs(absl::StatusCode::kFailedPrecondition));
@@ -383,7 +383,7 @@ TEST_P(EuiccApduCardTest, StateSurvivesARestoreAndNicknamesStick) {
   EXPECT_THAT(addresses, HasSubstr(Tlv(0x80, "dp.example")));
   ASSERT_OK_AND_ASSIGN(std::string list, lpa2.Command(Tlv(0xBF28)));
   EXPECT_EQ(list, Tlv(0xBF28, Tlv(0xA0,
-                                  rsp::NotificationMetadata{
+                                  sgp22::NotificationMetadata{
                                       .seq_number = 1,
                                       .profile_management_operation =
                                           der::BitString::FromBits({0}),

@@ -198,7 +198,7 @@ TEST_F(LpacDownloadTest, AfterAPostponedCancel) {
     ASSERT_OK(first.RunThrough(e2e::DownloadStep::kGetBoundProfilePackage));
     const std::string tid = euicc->transaction_id();
     CancelSessionAnswer answer =
-        euicc->CancelSession(tid, rsp::CancelSessionReason::kPostponed);
+        euicc->CancelSession(tid, sgp22::CancelSessionReason::kPostponed);
     ASSERT_TRUE(answer.ok()) << answer.status;
     es9plus::CancelSessionRequest cancel;
     cancel.set_transaction_id(absl::BytesToHexString(tid));

@@ -1,5 +1,5 @@
 // The software eUICC's own cryptography, written here with plain OpenSSL 3
-// calls so that it shares no code with the server's smdp/bsp, smdp/auth and
+// calls so that it shares no code with the server's sgp22/bsp, smdp/auth and
 // hsm/ modules: a bug that is symmetric on both sides (a wrong KDF order, a
 // MAC over the wrong bytes, an r||s conversion that drops a leading zero)
 // then shows up as a failed download instead of hiding.

@@ -12,7 +12,7 @@
 namespace smdp::euicc::internal {
 namespace {
 
-namespace der = ::smdp::rsp::der;
+namespace der = ::smdp::sgp22::der;
 using der::ContextTag;
 
 using tags::kBoundProfilePackage;
@@ -362,8 +362,8 @@ absl::StatusOr<ConfigureIsdpRequest> DecodeConfigureIsdpRequest(
           }
           ASSIGN_OR_RETURN(der::Reader d, r.Child(*dp, "DpProprietaryData"));
           ASSIGN_OR_RETURN(der::Tlv oid, d.Next(ContextTag(0), "dpOid"));
-          absl::StatusOr<rsp::der::Oid> value =
-              rsp::der::Oid::FromContents(oid.value);
+          absl::StatusOr<sgp22::der::Oid> value =
+              sgp22::der::Oid::FromContents(oid.value);
           if (!value.ok())
             return d.FieldError("dpOid", value.status().message());
           // The SM-DP+'s own data objects may follow (any tags).

@@ -1,7 +1,7 @@
 // The software eUICC's own decoders for what it receives from the SM-DP+
 // (through the LPA), written from the SGP.22 v2 ASN.1 module RSPDefinitions
-// and sharing no message code with the server's smdp/rsp (only the generic
-// DER TLV primitives of smdp/rsp/der.h): a tagging mistake that is
+// and sharing no message code with the server's sgp22 (only the generic
+// DER TLV primitives of sgp22/der.h): a tagging mistake that is
 // symmetric in the server's encoder and decoder, such as the dpOid of
 // ConfigureISDP sent with the universal tag 06 where AUTOMATIC TAGS make it
 // [0] (80), then fails a download instead of passing every test.
@@ -39,7 +39,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "smdp/rsp/der.h"
+#include "sgp22/der.h"
 
 namespace smdp::euicc::internal {
 
@@ -147,7 +147,7 @@ DecodeInitialiseSecureChannelRequest(absl::string_view der);
 // component is untagged, so AUTOMATIC TAGS make dpOid [0] (80), never 06.
 // At most 128 bytes with its tag and length.
 struct DpProprietaryData {
-  rsp::der::Oid dp_oid;
+  sgp22::der::Oid dp_oid;
   std::string additional_data;  // TLVs after dpOid, as received
 };
 
@@ -169,7 +169,7 @@ struct ReplaceSessionKeysRequest {
 // profileManagementOperation NotificationEvent (80), notificationAddress
 // UTF8String (81) }.
 struct NotificationConfiguration {
-  rsp::der::BitString profile_management_operation;
+  sgp22::der::BitString profile_management_operation;
   std::string notification_address;
 };
 
@@ -191,9 +191,9 @@ struct StoreMetadataRequest {
   std::optional<std::string> icon;       // 94, <= 1024 bytes, only with 93
   std::optional<int64_t> profile_class;  // 95: test(0) .. operational(2)
   std::optional<std::vector<NotificationConfiguration>>
-      notification_configuration_info;                      // B6
-  std::optional<OperatorId> profile_owner;                  // B7
-  std::optional<rsp::der::BitString> profile_policy_rules;  // 99, PprIds
+      notification_configuration_info;                        // B6
+  std::optional<OperatorId> profile_owner;                    // B7
+  std::optional<sgp22::der::BitString> profile_policy_rules;  // 99, PprIds
   std::vector<std::string> extensions;  // later fields, whole TLVs
 };
 

@@ -8,7 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "smdp/rsp/der.h"
+#include "sgp22/der.h"
 
 namespace smdp::euicc::internal {
 namespace {
@@ -93,8 +93,8 @@ TEST(ConfigureIsdpTest, RefusesOversizedDpProprietaryData) {
   // header, over the module's 128.
   std::string extra = Bytes("C17B") + std::string(123, '\x00');
   std::string dp = Bytes("800388370A") + extra;
-  std::string b8 = rsp::der::EncodeTlv(0xB8, dp);
-  std::string bf24 = rsp::der::EncodeTlv(0xBF24, b8);
+  std::string b8 = sgp22::der::EncodeTlv(0xB8, dp);
+  std::string bf24 = sgp22::der::EncodeTlv(0xBF24, b8);
   absl::StatusOr<ConfigureIsdpRequest> c = DecodeConfigureIsdpRequest(bf24);
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("128"), absl::string_view::npos);
@@ -162,7 +162,7 @@ std::string AuthenticateServerRequestDer(absl::string_view ctx_params1_hex) {
   const std::string body = absl::StrCat(
       Bytes(kServerSigned1), Bytes("5F370455555555"), Bytes("0403CCCCCC"),
       Bytes("3003020101"), Bytes(ctx_params1_hex));
-  return rsp::der::EncodeTlv(0xBF38, body);
+  return sgp22::der::EncodeTlv(0xBF38, body);
 }
 
 TEST(AuthenticateServerRequestTest, Decodes) {
@@ -235,7 +235,7 @@ TEST(PrepareDownloadRequestTest, DecodesWithAndWithoutHashCc) {
     const std::string body =
         absl::StrCat(Bytes(kSmdpSigned2), Bytes("5F370455555555"),
                      with_hash ? Bytes(hash_cc) : "", Bytes("3003020101"));
-    const std::string der = rsp::der::EncodeTlv(0xBF21, body);
+    const std::string der = sgp22::der::EncodeTlv(0xBF21, body);
     absl::StatusOr<PrepareDownloadRequest> p =
         DecodePrepareDownloadRequest(der);
     ASSERT_TRUE(p.ok()) << p.status();
@@ -249,7 +249,7 @@ TEST(PrepareDownloadRequestTest, DecodesWithAndWithoutHashCc) {
       absl::StrCat(Bytes(kSmdpSigned2), Bytes("5F370455555555"),
                    Bytes("041F" + std::string(62, 'A')), Bytes("3003020101"));
   EXPECT_FALSE(
-      DecodePrepareDownloadRequest(rsp::der::EncodeTlv(0xBF21, body)).ok());
+      DecodePrepareDownloadRequest(sgp22::der::EncodeTlv(0xBF21, body)).ok());
 }
 
 // ---- InitialiseSecureChannelRequest and BoundProfilePackage ----

@@ -7,7 +7,7 @@
 namespace smdp::euicc::internal {
 namespace {
 
-namespace der = ::smdp::rsp::der;
+namespace der = ::smdp::sgp22::der;
 using der::ContextTag;
 
 using tags::kAid;
@@ -112,7 +112,7 @@ std::string EncodePrepareDownloadResponseError(absl::string_view transaction_id,
 }
 
 std::string EncodeEuiccCancelSessionSigned(absl::string_view transaction_id,
-                                           const rsp::der::Oid& smdp_oid,
+                                           const sgp22::der::Oid& smdp_oid,
                                            int64_t reason) {
   der::Writer w;
   w.Constructed(der::kSequence, [&](der::Writer& w) {

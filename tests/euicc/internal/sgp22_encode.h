@@ -1,7 +1,7 @@
 // The software eUICC's own encoders for what it sends to the SM-DP+
 // (through the LPA), written from the SGP.22 v2 ASN.1 module RSPDefinitions
 // like its decoders (sgp22_decode.h) and sharing no message code with
-// smdp/rsp: the server's decoders are then tested against bytes that its
+// sgp22: the server's decoders are then tested against bytes that its
 // own encoders did not make.
 //
 // Tagging, by the module's AUTOMATIC TAGS: a SEQUENCE or CHOICE whose
@@ -22,7 +22,7 @@
 #include <variant>
 
 #include "absl/strings/string_view.h"
-#include "smdp/rsp/der.h"
+#include "sgp22/der.h"
 
 namespace smdp::euicc::internal {
 
@@ -65,7 +65,7 @@ std::string EncodePrepareDownloadResponseError(absl::string_view transaction_id,
 // EuiccCancelSessionSigned ::= SEQUENCE (30) { transactionId (80), smdpOid
 // (81), reason (82) } (automatic tags).
 std::string EncodeEuiccCancelSessionSigned(absl::string_view transaction_id,
-                                           const rsp::der::Oid& smdp_oid,
+                                           const sgp22::der::Oid& smdp_oid,
                                            int64_t reason);
 // BF41 { A0 { euiccCancelSessionSigned, 5F37 signature } }.
 std::string EncodeCancelSessionResponseOk(absl::string_view signed_der,
@@ -95,7 +95,7 @@ struct ProfileInstallationResultFields {
   int64_t seq_number = 0;
   std::string notification_address;
   std::optional<std::string> iccid;
-  std::optional<rsp::der::Oid> smdp_oid;  // 06: its siblings are tagged
+  std::optional<sgp22::der::Oid> smdp_oid;  // 06: its siblings are tagged
   std::variant<PirSuccess, PirError> final_result;  // A2 { A0 | A1 }
 };
 

@@ -5,7 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "smdp/rsp/der.h"
+#include "sgp22/der.h"
 
 namespace smdp::euicc::internal {
 namespace {
@@ -19,7 +19,7 @@ std::string Hex(absl::string_view bytes) {
 }
 std::string Bytes(absl::string_view hex) { return absl::HexStringToBytes(hex); }
 
-rsp::der::Oid TestOid() { return *rsp::der::Oid::FromString("2.999.10"); }
+sgp22::der::Oid TestOid() { return *sgp22::der::Oid::FromString("2.999.10"); }
 
 TEST(Sgp22EncodeTest, EuiccSigned1CopiesInfo2AndCtxParams1) {
   // EUICCInfo2 (minimal) and CtxParams1 are asn1tools' bytes too.

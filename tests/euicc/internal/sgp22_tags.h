@@ -5,13 +5,13 @@
 #ifndef SMDP_TESTS_EUICC_INTERNAL_SGP22_TAGS_H_
 #define SMDP_TESTS_EUICC_INTERNAL_SGP22_TAGS_H_
 
-#include "smdp/rsp/der.h"
+#include "sgp22/der.h"
 
 namespace smdp::euicc::internal::tags {
 
-using ::smdp::rsp::der::ApplicationTag;
-using ::smdp::rsp::der::ContextTag;
-using ::smdp::rsp::der::Tag;
+using ::smdp::sgp22::der::ApplicationTag;
+using ::smdp::sgp22::der::ContextTag;
+using ::smdp::sgp22::der::Tag;
 
 inline constexpr Tag kSignature = ApplicationTag(55);  // 5F37
 inline constexpr Tag kOtpk = ApplicationTag(73);       // 5F49
