@@ -8,9 +8,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "smdp/config/config.h"
+#include "smdp/config/crypto_provider.h"
 #include "smdp/grpc/tls_credentials.h"
 #include "smdp/pki/dev_tls.h"
-#include "smdp/server/server.h"
 #include "util/file_util.h"
 #include "util/status_macros.h"
 

@@ -10,10 +10,10 @@
 #include "absl/strings/str_cat.h"
 #include "hsm/crypto_provider.h"
 #include "smdp/config/config.h"
+#include "smdp/config/crypto_provider.h"
 #include "smdp/ctl/client.h"
 #include "smdp/pki/dev_pki.h"
 #include "smdp/server/dev_environment.h"
-#include "smdp/server/server.h"
 #include "util/file_util.h"
 #include "util/status_macros.h"
 

@@ -109,7 +109,7 @@
 #include "smdp/common/function_status.h"
 #include "smdp/download/bpp_builder.h"
 #include "smdp/download/session_state.pb.h"
-#include "smdp/server/identity.h"
+#include "smdp/auth/smdp_identity.h"
 
 namespace smdp::download {
 

@@ -1,6 +1,9 @@
 // OperatorChannel: how the SM-DP+ reaches one operator's ES2+ endpoint to
 // deliver HandleDownloadProgressInfo, over the GSMA HTTPS binding or gRPC,
-// both with the SM-DP+'s TLS client certificate (mutual TLS).
+// both with the SM-DP+'s TLS client certificate (mutual TLS). This is the
+// interface the outbox sender (progress_notifier.h) uses; the channels are
+// in smdp/http and smdp/grpc, and smdp/server's MakeOperatorChannel picks
+// one by the URL.
 //
 //   OperatorEndpoint endpoint;
 //   endpoint.url = "https://es2.operator.example:8444";
@@ -8,7 +11,7 @@
 //   endpoint.client_certificate_chain_file = "smdp-client.pem";
 //   endpoint.client_private_key_file = "smdp-client.key";
 //   ASSIGN_OR_RETURN(std::unique_ptr<OperatorChannel> channel,
-//                    MakeOperatorChannel(endpoint));
+//                    MakeOperatorChannel(endpoint));  // smdp/server
 //   RETURN_IF_ERROR(channel->Deliver(request));
 //
 // Thread-safety: Deliver() may be called from several threads at once.
@@ -20,7 +23,6 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "api/es2plus.pb.h"
 
@@ -37,7 +39,8 @@ struct OperatorEndpoint {
   std::vector<std::string> trust_anchor_files;
   // The SM-DP+'s TLS client identity (PEM chain and key). Both or neither;
   // ES2+ requires them, so an operator without them is refused by
-  // MakeOperatorChannel unless allow_without_client_certificate.
+  // smdp/server's MakeOperatorChannel unless
+  // allow_without_client_certificate.
   std::string client_certificate_chain_file;
   std::string client_private_key_file;
   bool allow_without_client_certificate = false;
@@ -56,11 +59,6 @@ class OperatorChannel {
   // The URL, for logs.
   virtual const std::string& url() const = 0;
 };
-
-// A channel for `endpoint`. InvalidArgument naming the problem (scheme, a
-// missing client certificate, an unreadable file).
-[[nodiscard]] absl::StatusOr<std::unique_ptr<OperatorChannel>>
-MakeOperatorChannel(const OperatorEndpoint& endpoint);
 
 }  // namespace smdp::order
 

@@ -20,6 +20,7 @@
 #include "smdp/http/gsma_http_server.h"
 #include "smdp/http/internal/test_tls_pki.h"
 #include "smdp/order/operator_channel.h"
+#include "smdp/server/operator_channels.h"
 #include "util/file_util.h"
 #include "util/status_macros.h"
 #include "util/status_matchers.h"

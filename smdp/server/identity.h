@@ -1,6 +1,6 @@
-// SM-DP+ identities: CERT.DPauth and CERT.DPpb (and CERT.DP.TLS) with their
-// keys in the CryptoProvider, and the CI they chain to. A server holds one
-// per CI and curve, chosen per session by the eUICC's CI key ids.
+// Loading SM-DP+ identities (smdp/auth/smdp_identity.h) from the config:
+// certificate files and keys in the CryptoProvider, and the identity config
+// of the dev PKI.
 #ifndef SMDP_SMDP_SERVER_IDENTITY_H_
 #define SMDP_SMDP_SERVER_IDENTITY_H_
 
@@ -11,23 +11,10 @@
 #include "absl/status/statusor.h"
 #include "api/config.pb.h"
 #include "hsm/crypto_provider.h"
+#include "smdp/auth/smdp_identity.h"
 #include "smdp/pki/dev_pki.h"
 
 namespace smdp {
-
-// One loaded identity. Immutable after loading; safe to share across threads.
-struct SmdpIdentity {
-  std::string name;
-  hsm::Curve curve;
-  // Certificates, DER.
-  std::string ci_cert;
-  std::string dpauth_cert;
-  std::string dppb_cert;
-  std::string dptls_cert;  // Empty when not configured.
-  std::shared_ptr<const hsm::SigningKey> dpauth_key;
-  std::shared_ptr<const hsm::SigningKey> dppb_key;
-  std::shared_ptr<const hsm::SigningKey> dptls_key;  // Null when not set.
-};
 
 // The identity config of one curve of the dev PKI: its certificate files
 // and the labels of its keys in the provider.

@@ -14,14 +14,12 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "api/admin.grpc.pb.h"
-#include "hsm/pin_source.h"
-#include "hsm/pkcs11_provider.h"
-#include "hsm/software_provider.h"
 #include "profiles/import/batch_importer.h"
 #include "profiles/rocksdb/rocksdb_profile_store.h"
 #include "smdp/admin/admin_service.h"
 #include "smdp/auth/ci_trust_store.h"
 #include "smdp/config/config.h"
+#include "smdp/config/crypto_provider.h"
 #include "smdp/download/download_service.h"
 #include "smdp/grpc/es2plus_service.h"
 #include "smdp/grpc/es9plus_service.h"
@@ -37,6 +35,7 @@
 #include "smdp/pki/dev_pki.h"
 #include "smdp/pki/dev_tls.h"
 #include "smdp/server/dev_environment.h"
+#include "smdp/server/operator_channels.h"
 #include "util/file_util.h"
 #include "util/log.h"
 #include "util/status_macros.h"
@@ -184,7 +183,7 @@ OperatorChannels(const std::vector<config::Operator>& operators) {
     endpoint.client_certificate_chain_file = cb.client_certificate_chain_file();
     endpoint.client_private_key_file = cb.client_private_key_file();
     absl::StatusOr<std::unique_ptr<order::OperatorChannel>> channel =
-        order::MakeOperatorChannel(endpoint);
+        MakeOperatorChannel(endpoint);
     if (!channel.ok()) {
       return absl::Status(channel.status().code(),
                           absl::StrCat("operator '", op.id(), "' callback: ",
@@ -250,35 +249,6 @@ absl::StatusOr<std::vector<http::TlsIdentity>> ListenerTlsIdentities(
 }
 
 }  // namespace
-
-absl::StatusOr<std::unique_ptr<hsm::CryptoProvider>> OpenCryptoProvider(
-    const config::ServerConfig& config) {
-  const config::HsmConfig& hsm = config.hsm();
-  if (hsm.kind() == config::HsmConfig::SOFTWARE) {
-    hsm::SoftwareProviderOptions options;
-    options.key_dir = hsm.key_dir();
-    RETURN_IF_ERROR(MakeDirs(options.key_dir, 0700));
-    ASSIGN_OR_RETURN(auto provider, hsm::SoftwareProvider::Create(options));
-    return std::unique_ptr<hsm::CryptoProvider>(std::move(provider));
-  }
-  hsm::Pkcs11ProviderOptions options;
-  options.module_path = hsm.module_path();
-  options.token_label = hsm.token_label();
-  if (hsm.has_slot_id()) options.slot_id = hsm.slot_id();
-  // The env var wins when it is set; otherwise the file (config.proto).
-  hsm::PinSource pin_source;
-  if (!hsm.pin_env().empty() &&
-      (hsm.pin_file().empty() || getenv(hsm.pin_env().c_str()) != nullptr)) {
-    pin_source.env_var = hsm.pin_env();
-  } else {
-    pin_source.file = hsm.pin_file();
-  }
-  ASSIGN_OR_RETURN(options.pin, hsm::ReadPin(pin_source));
-  options.session_pool_size = hsm.session_pool_size();
-  options.agreement_in_hsm = hsm.agreement_in_hsm();
-  ASSIGN_OR_RETURN(auto provider, hsm::Pkcs11Provider::Open(options));
-  return std::unique_ptr<hsm::CryptoProvider>(std::move(provider));
-}
 
 struct SmdpServer::State {
   std::unique_ptr<hsm::CryptoProvider> provider;

@@ -32,14 +32,6 @@
 
 namespace smdp {
 
-// Opens the CryptoProvider that `config.hsm()` describes (PIN from the env
-// var or file it names).
-[[nodiscard]] absl::StatusOr<std::unique_ptr<hsm::CryptoProvider>>
-OpenCryptoProvider(const config::ServerConfig& config);
-
-// The operator dev mode creates when the config has none.
-inline constexpr absl::string_view kDevOperatorId = "op1";
-
 class SmdpServer {
  public:
   // `config` must be defaulted and valid (smdp/config/config.h).
