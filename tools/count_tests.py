@@ -9,8 +9,9 @@ other runs not). Each test target's test.xml gives its test cases. A target
 that failed without a failed case in its XML (crash, timeout), and a Bazel
 run that failed outside the tests (build error), count as one failure each,
 so a broken build never reads as green. In FUZZ_LOG (tools/fuzz.sh's
-output) each "fuzz: <target> ok" line is a passed case and each "FAILED"
-line a failed one.
+output, after tools/layering.sh's) each "fuzz: <target> ok" and
+"layering: <rule> ok" line is a passed case and each "FAILED" line a failed
+one.
 """
 import json
 import os
@@ -67,6 +68,10 @@ def main():
                 if line.startswith("fuzz: ") and " ok: " in line:
                     passed += 1
                 elif line.startswith("fuzz: ") and "FAILED" in line:
+                    failed += 1
+                elif line.startswith("layering: ") and line.rstrip().endswith(" ok"):
+                    passed += 1
+                elif line.startswith("layering: ") and "FAILED" in line:
                     failed += 1
     # Bazel exits 3 when tests failed (counted above); any other non-zero
     # code means something did not build or run.

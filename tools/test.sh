@@ -17,11 +17,14 @@ bazel test //... --test_env=SMDP_SGP26_DIR="$SGP26_DIR" --keep_going \
   --build_event_json_file="$BEP" "$@"
 bazel_rc=$?
 
-# libFuzzer targets (clang, ASan+UBSan), each a test case: 30 s each unless
-# SMDP_FUZZ_SECONDS says otherwise (0 skips fuzzing).
+# The floors of the house on the build graph, each rule a test case
+# (tools/layering.sh), then the libFuzzer targets (clang, ASan+UBSan), each a
+# test case: 30 s each unless SMDP_FUZZ_SECONDS says otherwise (0 skips
+# fuzzing). Both write their lines to one log that count_tests.py reads.
 FUZZ_LOG="$(mktemp -t smdp-fuzz.XXXXXX.log)"
+bash tools/layering.sh 2>&1 | tee "$FUZZ_LOG"
 if [ "${SMDP_FUZZ_SECONDS:-30}" != 0 ]; then
-  bash tools/fuzz.sh "${SMDP_FUZZ_SECONDS:-30}" 2>&1 | tee "$FUZZ_LOG"
+  bash tools/fuzz.sh "${SMDP_FUZZ_SECONDS:-30}" 2>&1 | tee -a "$FUZZ_LOG"
   [ "${PIPESTATUS[0]}" -eq 0 ] || echo "fuzz: FAILED" >> "$FUZZ_LOG"
 fi
 

@@ -22,7 +22,7 @@
 #include "sgp22/notification.h"
 #include "smdp/pki/dev_pki.h"
 #include "tests/euicc/euicc_testing.h"
-#include "tests/euicc/mini_smdp.h"
+#include "tests/mini_smdp/mini_smdp.h"
 #include "tests/testing/subprocess.h"
 #include "util/file_util.h"
 

@@ -30,7 +30,7 @@
 #include "smdp/pki/certificate_builder.h"
 #include "smdp/pki/dev_pki.h"
 #include "tests/euicc/euicc_testing.h"
-#include "tests/euicc/mini_smdp.h"
+#include "tests/mini_smdp/mini_smdp.h"
 #include "util/file_util.h"
 #include "util/ssl_ptr.h"
 #include "util/status_macros.h"

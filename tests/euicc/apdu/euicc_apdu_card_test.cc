@@ -32,7 +32,7 @@
 #include "tests/euicc/apdu/apdu.h"
 #include "tests/euicc/apdu/es10_client.h"
 #include "tests/euicc/euicc_testing.h"
-#include "tests/euicc/mini_smdp.h"
+#include "tests/mini_smdp/mini_smdp.h"
 #include "tests/euicc/software_euicc.h"
 #include "util/status_macros.h"
 #include "util/status_matchers.h"

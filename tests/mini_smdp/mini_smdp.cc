@@ -1,4 +1,4 @@
-#include "tests/euicc/mini_smdp.h"
+#include "tests/mini_smdp/mini_smdp.h"
 
 #include <openssl/err.h>
 #include <openssl/evp.h>

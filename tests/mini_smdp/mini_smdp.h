@@ -19,8 +19,8 @@
 //       prep.der, {.profile = profile}));
 //
 // Not thread-safe.
-#ifndef SMDP_TESTS_EUICC_MINI_SMDP_H_
-#define SMDP_TESTS_EUICC_MINI_SMDP_H_
+#ifndef SMDP_TESTS_MINI_SMDP_MINI_SMDP_H_
+#define SMDP_TESTS_MINI_SMDP_MINI_SMDP_H_
 
 #include <memory>
 #include <optional>
@@ -159,4 +159,4 @@ class MiniSmdp {
 
 }  // namespace smdp::euicc::testing
 
-#endif  // SMDP_TESTS_EUICC_MINI_SMDP_H_
+#endif  // SMDP_TESTS_MINI_SMDP_MINI_SMDP_H_
