@@ -43,15 +43,11 @@ constexpr uint32_t kPointConfirmationFailure = 2;
 constexpr uint32_t kPointBppDownload = 3;
 constexpr uint32_t kPointBppInstallation = 4;
 
-absl::Status Gsma(GsmaError error, absl::string_view message) {
-  return GsmaErrorStatus(error, message);
-}
-
 // Data the eUICC signed that does not have its format, found after the
 // signature verified (an otPK that is no point): nothing of it can be used.
 absl::Status Malformed(absl::string_view what, const absl::Status& why) {
-  return Gsma(GsmaError::kEuiccSignatureInvalid,
-              absl::StrCat(what, ": ", why.message()));
+  return GsmaErrorStatus(GsmaError::kEuiccSignatureInvalid,
+                         absl::StrCat(what, ": ", why.message()));
 }
 
 // A request field that is missing (SGP.22 common status code 1.6/2.2) or
@@ -59,12 +55,12 @@ absl::Status Malformed(absl::string_view what, const absl::Status& why) {
 // decode). A format error of the request, not a verification failure:
 // 8.1/6.1 stays for signatures and certificates that do not verify.
 absl::Status MissingField(absl::string_view field) {
-  return Gsma(GsmaError::kMandatoryElementMissing,
-              absl::StrCat(field, " is missing"));
+  return GsmaErrorStatus(GsmaError::kMandatoryElementMissing,
+                         absl::StrCat(field, " is missing"));
 }
 absl::Status InvalidField(absl::string_view field, const absl::Status& why) {
-  return Gsma(GsmaError::kMalformedRequest,
-              absl::StrCat(field, ": ", why.message()));
+  return GsmaErrorStatus(GsmaError::kMalformedRequest,
+                         absl::StrCat(field, ": ", why.message()));
 }
 // The DER of request field `field`: missing when empty.
 template <typename Message>
@@ -76,8 +72,6 @@ absl::StatusOr<Message> DecodeField(absl::string_view field,
   return decoded;
 }
 
-int64_t ToMs(absl::Time t) { return absl::ToUnixMillis(t); }
-
 std::string ToHex(absl::string_view bytes) {
   return absl::AsciiStrToUpper(absl::BytesToHexString(bytes));
 }
@@ -86,12 +80,13 @@ std::string ToHex(absl::string_view bytes) {
 absl::StatusOr<std::string> ParseTransactionId(absl::string_view hex) {
   if (hex.empty()) return MissingField("transactionId");
   if (hex.size() % 2 != 0 || hex.size() > 2 * sgp22::kMaxTransactionIdSize) {
-    return Gsma(GsmaError::kUnknownTransactionId,
-                "transactionId is not 1..16 bytes of hex");
+    return GsmaErrorStatus(GsmaError::kUnknownTransactionId,
+                           "transactionId is not 1..16 bytes of hex");
   }
   for (char c : hex) {
     if (!absl::ascii_isxdigit(static_cast<unsigned char>(c))) {
-      return Gsma(GsmaError::kUnknownTransactionId, "transactionId is not hex");
+      return GsmaErrorStatus(GsmaError::kUnknownTransactionId,
+                             "transactionId is not hex");
     }
   }
   return absl::HexStringToBytes(hex);
@@ -220,8 +215,8 @@ absl::Status CheckEligibility(const ProfileRecord& record,
   if (info2.forbidden_profile_policy_rules.has_value()) {
     for (uint32_t bit : record.metadata().profile_policy_rules()) {
       if (info2.forbidden_profile_policy_rules->Get(bit)) {
-        return Gsma(GsmaError::kNoEligibleProfile,
-                    absl::StrCat("the eUICC forbids PPR", bit));
+        return GsmaErrorStatus(GsmaError::kNoEligibleProfile,
+                               absl::StrCat("the eUICC forbids PPR", bit));
       }
     }
   }
@@ -232,10 +227,11 @@ absl::Status CheckEligibility(const ProfileRecord& record,
       unparsed.push_back("extCardResource");
     } else if (resource->free_non_volatile_memory.has_value() &&
                *resource->free_non_volatile_memory < record.profile_size()) {
-      return Gsma(GsmaError::kNoEligibleProfile,
-                  absl::StrCat("profile of ", record.profile_size(),
-                               " bytes, the eUICC has ",
-                               *resource->free_non_volatile_memory, " free"));
+      return GsmaErrorStatus(
+          GsmaError::kNoEligibleProfile,
+          absl::StrCat("profile of ", record.profile_size(),
+                       " bytes, the eUICC has ",
+                       *resource->free_non_volatile_memory, " free"));
     }
   }
   return absl::OkStatus();
@@ -249,8 +245,8 @@ absl::Status VerifyWithSessionKey(const SessionRecord& session,
   absl::StatusOr<auth::Certificate> cert =
       auth::ParseCertificate(session.euicc_certificate());
   if (!cert.ok()) {
-    return Gsma(GsmaError::kUnknownTransactionId,
-                "the session holds no eUICC certificate");
+    return GsmaErrorStatus(GsmaError::kUnknownTransactionId,
+                           "the session holds no eUICC certificate");
   }
   return auth::VerifyPlainSignature(cert->curve, cert->public_point, message,
                                     signature);
@@ -415,13 +411,15 @@ absl::Status DownloadService::DoInitiate(
       DecodeField<sgp22::EuiccInfo1>("euiccInfo1", request.euicc_info1()));
   const sgp22::EuiccInfo1* info1 = &info1_value;
   if (!IsOurAddress(request.smdp_address(), options_.smdp_address)) {
-    return Gsma(GsmaError::kInvalidSmdpAddress,
-                absl::StrCat("SM-DP+ address '", request.smdp_address(),
-                             "' is not ours"));
+    return GsmaErrorStatus(
+        GsmaError::kInvalidSmdpAddress,
+        absl::StrCat("SM-DP+ address '", request.smdp_address(),
+                     "' is not ours"));
   }
   if (info1->svn.major != 2 && info1->svn.major != 3) {
-    return Gsma(GsmaError::kUnsupportedSvn,
-                absl::StrCat("SVN ", info1->svn.ToString(), " unsupported"));
+    return GsmaErrorStatus(
+        GsmaError::kUnsupportedSvn,
+        absl::StrCat("SVN ", info1->svn.ToString(), " unsupported"));
   }
   // The CIs the eUICC can sign with that we trust.
   std::vector<std::string> signing = info1->euicc_ci_pkid_list_for_signing;
@@ -435,8 +433,8 @@ absl::Status DownloadService::DoInitiate(
     if (trust_store_->Find(id) != nullptr) trusted_signing.push_back(id);
   }
   if (trusted_signing.empty()) {
-    return Gsma(GsmaError::kUnsupportedCiKey,
-                "no CI in euiccCiPKIdListForSigning is trusted");
+    return GsmaErrorStatus(GsmaError::kUnsupportedCiKey,
+                           "no CI in euiccCiPKIdListForSigning is trusted");
   }
   // An identity whose CERT.DPauth the eUICC can verify; preferably of a CI
   // the eUICC also signs with (its certificate then chains to that CI).
@@ -453,9 +451,9 @@ absl::Status DownloadService::DoInitiate(
     }
   }
   if (chosen == nullptr) {
-    return Gsma(GsmaError::kNoDpAuthCertificate,
-                "no CERT.DPauth for the CIs in "
-                "euiccCiPKIdListForVerification");
+    return GsmaErrorStatus(GsmaError::kNoDpAuthCertificate,
+                           "no CERT.DPauth for the CIs in "
+                           "euiccCiPKIdListForVerification");
   }
   ASSIGN_OR_RETURN(std::string transaction_id,
                    provider_.RandomBytes(sgp22::kMaxTransactionIdSize));
@@ -478,8 +476,8 @@ absl::Status DownloadService::DoInitiate(
   session.set_identity(chosen->identity.name);
   session.set_euicc_challenge(request.euicc_challenge());
   session.set_server_challenge(server_challenge);
-  session.set_created_at_ms(ToMs(now));
-  session.set_expires_at_ms(ToMs(now + options_.session_ttl));
+  session.set_created_at_ms(absl::ToUnixMillis(now));
+  session.set_expires_at_ms(absl::ToUnixMillis(now + options_.session_ttl));
   // The CI the eUICC's chain must end at (empty: any trusted CI).
   if (same_ci) session.set_extra(chosen->ci_key_id);
   // Not synced: nothing depends on it yet; after a crash the LPA starts
@@ -513,16 +511,16 @@ absl::StatusOr<SessionRecord> LoadSession(
     absl::Time now, std::initializer_list<SessionRecord::Stage> stages) {
   absl::StatusOr<SessionRecord> session = store.GetSession(transaction_id, now);
   if (absl::IsNotFound(session.status())) {
-    return Gsma(GsmaError::kUnknownTransactionId,
-                absl::StrCat("unknown or expired transactionId ",
-                             ToHex(transaction_id)));
+    return GsmaErrorStatus(GsmaError::kUnknownTransactionId,
+                           absl::StrCat("unknown or expired transactionId ",
+                                        ToHex(transaction_id)));
   }
   if (!session.ok()) return session.status();
   if (std::find(stages.begin(), stages.end(), session->stage()) ==
       stages.end()) {
-    return Gsma(GsmaError::kUnknownTransactionId,
-                absl::StrCat("transactionId ", ToHex(transaction_id),
-                             " is not at this step"));
+    return GsmaErrorStatus(GsmaError::kUnknownTransactionId,
+                           absl::StrCat("transactionId ", ToHex(transaction_id),
+                                        " is not at this step"));
   }
   return session;
 }
@@ -533,40 +531,45 @@ absl::Status CheckOrder(const ProfileRecord& record, absl::string_view eid,
                         absl::Time now, const DownloadServiceOptions& options) {
   const store::Order& order = record.order();
   if (!order.eid().empty() && order.eid() != eid) {
-    return Gsma(GsmaError::kEidRefused, "the order is bound to another EID");
+    return GsmaErrorStatus(GsmaError::kEidRefused,
+                           "the order is bound to another EID");
   }
-  if (order.expires_at_ms() != 0 && ToMs(now) >= order.expires_at_ms()) {
-    return Gsma(GsmaError::kDownloadOrderExpired, "the order expired");
+  if (order.expires_at_ms() != 0 &&
+      absl::ToUnixMillis(now) >= order.expires_at_ms()) {
+    return GsmaErrorStatus(GsmaError::kDownloadOrderExpired,
+                           "the order expired");
   }
   switch (record.state()) {
     case store::RELEASED:
       break;
     case store::DOWNLOADED:
       if (!options.allow_rebinding) {
-        return Gsma(GsmaError::kBppUnavailable, "the profile is already bound");
+        return GsmaErrorStatus(GsmaError::kBppUnavailable,
+                               "the profile is already bound");
       }
       break;
     case store::ALLOCATED:
     case store::LINKED:
     case store::CONFIRMED:
-      return Gsma(GsmaError::kProfileNotReleased,
-                  "the profile is not released");
+      return GsmaErrorStatus(GsmaError::kProfileNotReleased,
+                             "the profile is not released");
     default:
       if (order.cc_attempts() >= options.max_cc_attempts) {
-        return Gsma(GsmaError::kConfirmationCodeRetriesExceeded,
-                    "too many wrong confirmation codes");
+        return GsmaErrorStatus(GsmaError::kConfirmationCodeRetriesExceeded,
+                               "too many wrong confirmation codes");
       }
-      return Gsma(GsmaError::kMatchingIdRefused,
-                  absl::StrCat("the order is over (profile ",
-                               profiles::StateName(record.state()), ")"));
+      return GsmaErrorStatus(
+          GsmaError::kMatchingIdRefused,
+          absl::StrCat("the order is over (profile ",
+                       profiles::StateName(record.state()), ")"));
   }
   if (order.cc_attempts() >= options.max_cc_attempts) {
-    return Gsma(GsmaError::kConfirmationCodeRetriesExceeded,
-                "too many wrong confirmation codes");
+    return GsmaErrorStatus(GsmaError::kConfirmationCodeRetriesExceeded,
+                           "too many wrong confirmation codes");
   }
   if (order.download_attempts() >= options.max_download_attempts) {
-    return Gsma(GsmaError::kDownloadRetriesExceeded,
-                "too many download attempts");
+    return GsmaErrorStatus(GsmaError::kDownloadRetriesExceeded,
+                           "too many download attempts");
   }
   return absl::OkStatus();
 }
@@ -645,9 +648,10 @@ absl::Status DownloadService::DoAuthenticate(
           std::get_if<sgp22::AuthenticateResponseError>(&decoded->result)) {
     // The eUICC refused us: the session is over.
     RETURN_IF_ERROR(store_.DeleteSession(tid));
-    return Gsma(GsmaError::kEuiccSignatureInvalid,
-                absl::StrCat("the eUICC answered ",
-                             sgp22::ToString(error->authenticate_error_code)));
+    return GsmaErrorStatus(
+        GsmaError::kEuiccSignatureInvalid,
+        absl::StrCat("the eUICC answered ",
+                     sgp22::ToString(error->authenticate_error_code)));
   }
   const auto& ok = std::get<sgp22::AuthenticateResponseOk>(decoded->result);
   auth::EuiccChain chain;
@@ -662,21 +666,22 @@ absl::Status DownloadService::DoAuthenticate(
       euicc.public_key.VerifyPlain(ok.euicc_signed1.der, ok.euicc_signature1));
   const sgp22::EuiccSigned1& signed1 = ok.euicc_signed1.value;
   if (signed1.transaction_id != tid) {
-    return Gsma(GsmaError::kUnknownTransactionId,
-                "euiccSigned1 carries another transactionId");
+    return GsmaErrorStatus(GsmaError::kUnknownTransactionId,
+                           "euiccSigned1 carries another transactionId");
   }
   if (!download::ConstantTimeEquals(signed1.server_challenge,
                                     session.server_challenge())) {
-    return Gsma(GsmaError::kEuiccSignatureInvalid,
-                "euiccSigned1 carries another serverChallenge");
+    return GsmaErrorStatus(GsmaError::kEuiccSignatureInvalid,
+                           "euiccSigned1 carries another serverChallenge");
   }
   if (!IsOurAddress(signed1.server_address, options_.smdp_address)) {
-    return Gsma(GsmaError::kInvalidSmdpAddress,
-                "euiccSigned1 names another SM-DP+ address");
+    return GsmaErrorStatus(GsmaError::kInvalidSmdpAddress,
+                           "euiccSigned1 names another SM-DP+ address");
   }
   if (!signed1.ctx_params1.common_authentication.has_value()) {
-    return Gsma(GsmaError::kMatchingIdRefused,
-                "ctxParams1 is not ctxParamsForCommonAuthentication");
+    return GsmaErrorStatus(
+        GsmaError::kMatchingIdRefused,
+        "ctxParams1 is not ctxParamsForCommonAuthentication");
   }
   const std::optional<std::string>& matching_id =
       signed1.ctx_params1.common_authentication->matching_id;
@@ -688,7 +693,8 @@ absl::Status DownloadService::DoAuthenticate(
         store_.GetProfileByMatchingId(*matching_id);
     if (absl::IsNotFound(found.status()) ||
         absl::IsInvalidArgument(found.status())) {
-      return Gsma(GsmaError::kMatchingIdRefused, "unknown matchingId");
+      return GsmaErrorStatus(GsmaError::kMatchingIdRefused,
+                             "unknown matchingId");
     }
     if (!found.ok()) return found.status();
     record = *std::move(found);
@@ -702,7 +708,8 @@ absl::Status DownloadService::DoAuthenticate(
                      store_.GetProfilesByEid(euicc.eid));
     std::optional<ProfileRecord> pending = PendingOrderForEid(profiles);
     if (!pending.has_value()) {
-      return Gsma(GsmaError::kEidRefused, "no order is pending for this EID");
+      return GsmaErrorStatus(GsmaError::kEidRefused,
+                             "no order is pending for this EID");
     }
     record = *std::move(pending);
   }
@@ -771,7 +778,7 @@ absl::Status DownloadService::DoAuthenticate(
   session.set_eum_certificate(ok.eum_certificate);
   session.set_smdp_signature2(signature2);
   session.set_cc_required(cc_required);
-  session.set_expires_at_ms(ToMs(now + options_.session_ttl));
+  session.set_expires_at_ms(absl::ToUnixMillis(now + options_.session_ttl));
   // From here on extra is the download state (the CI key id was needed only
   // for the checks above).
   DownloadSessionState state;
@@ -803,7 +810,8 @@ absl::Status DownloadService::DoAuthenticate(
   hold.notify = Callback(kPointEligibility, eid, absl::OkStatus(), now);
   absl::StatusOr<ProfileRecord> held = store_.Transition(hold);
   if (absl::IsFailedPrecondition(held.status())) {
-    return Gsma(GsmaError::kProfileNotReleased, held.status().message());
+    return GsmaErrorStatus(GsmaError::kProfileNotReleased,
+                           held.status().message());
   }
   if (!held.ok()) return held.status();
 
@@ -851,9 +859,10 @@ absl::Status DownloadService::DoGetBpp(
   const sgp22::PrepareDownloadResponse* decoded = &decoded_value;
   if (const auto* error =
           std::get_if<sgp22::PrepareDownloadResponseError>(&decoded->result)) {
-    return Gsma(GsmaError::kEuiccSignatureInvalid,
-                absl::StrCat("the eUICC answered ",
-                             sgp22::ToString(error->download_error_code)));
+    return GsmaErrorStatus(
+        GsmaError::kEuiccSignatureInvalid,
+        absl::StrCat("the eUICC answered ",
+                     sgp22::ToString(error->download_error_code)));
   }
   const auto& ok = std::get<sgp22::PrepareDownloadResponseOk>(decoded->result);
   RETURN_IF_ERROR(VerifyWithSessionKey(
@@ -862,13 +871,13 @@ absl::Status DownloadService::DoGetBpp(
       ok.euicc_signature2));
   const sgp22::EuiccSigned2& signed2 = ok.euicc_signed2.value;
   if (signed2.transaction_id != tid) {
-    return Gsma(GsmaError::kUnknownTransactionId,
-                "euiccSigned2 carries another transactionId");
+    return GsmaErrorStatus(GsmaError::kUnknownTransactionId,
+                           "euiccSigned2 carries another transactionId");
   }
   if (session.stage() == SessionRecord::BPP_SENT &&
       signed2.euicc_otpk != session.euicc_otpk()) {
-    return Gsma(GsmaError::kUnknownTransactionId,
-                "the BPP of this session was already sent");
+    return GsmaErrorStatus(GsmaError::kUnknownTransactionId,
+                           "the BPP of this session was already sent");
   }
   absl::StatusOr<auth::PublicKey> otpk =
       auth::PublicKey::FromPoint(identity->identity.curve, signed2.euicc_otpk);
@@ -877,8 +886,8 @@ absl::Status DownloadService::DoGetBpp(
   ASSIGN_OR_RETURN(ProfileRecord record, store_.GetProfile(session.iccid()));
   if (record.session_transaction_id() != tid) {
     RETURN_IF_ERROR(store_.DeleteSession(tid));
-    return Gsma(GsmaError::kBppUnavailable,
-                "another session holds the profile");
+    return GsmaErrorStatus(GsmaError::kBppUnavailable,
+                           "another session holds the profile");
   }
 
   // The confirmation code (SGP.22 3.1.3.2, 5.6.3). A missing or wrong code
@@ -888,7 +897,8 @@ absl::Status DownloadService::DoGetBpp(
   // order (ERROR, notification point 2) in the same commit.
   if (session.cc_required()) {
     if (!signed2.hash_cc.has_value()) {
-      return Gsma(GsmaError::kConfirmationCodeMissing, "hashCc missing");
+      return GsmaErrorStatus(GsmaError::kConfirmationCodeMissing,
+                             "hashCc missing");
     }
     const std::string expected =
         HashCcFromCodeHash(record.order().confirmation_code_hash(), tid);
@@ -971,7 +981,8 @@ absl::Status DownloadService::DoGetBpp(
   session.set_stage(SessionRecord::BPP_SENT);
   session.set_euicc_otpk(signed2.euicc_otpk);
   session.set_smdp_otpk(bound->smdp_otpk);
-  session.set_expires_at_ms(ToMs(now + options_.notification_ttl));
+  session.set_expires_at_ms(
+      absl::ToUnixMillis(now + options_.notification_ttl));
   SetState(session, sent);
 
   // The profile change and the session's new stage in one commit.
@@ -982,8 +993,8 @@ absl::Status DownloadService::DoGetBpp(
   deliver.to = store::DOWNLOADED;
   deliver.mutate = [&](ProfileRecord& r) -> absl::Status {
     if (r.session_transaction_id() != tid) {
-      return Gsma(GsmaError::kBppUnavailable,
-                  "another session holds the profile");
+      return GsmaErrorStatus(GsmaError::kBppUnavailable,
+                             "another session holds the profile");
     }
     return absl::OkStatus();
   };
@@ -994,7 +1005,8 @@ absl::Status DownloadService::DoGetBpp(
       Callback(kPointBppDownload, session.eid(), absl::OkStatus(), now);
   absl::StatusOr<ProfileRecord> delivered = store_.Transition(deliver);
   if (absl::IsFailedPrecondition(delivered.status())) {
-    return Gsma(GsmaError::kBppUnavailable, delivered.status().message());
+    return GsmaErrorStatus(GsmaError::kBppUnavailable,
+                           delivered.status().message());
   }
   if (!delivered.ok()) return delivered.status();
 
@@ -1012,11 +1024,12 @@ absl::Status DownloadService::RefuseConfirmationCode(
     const uint32_t counted = record.order().cc_attempts() + 1;
     const bool exhausted = counted >= options_.max_cc_attempts;
     const absl::Status refusal =
-        exhausted ? Gsma(GsmaError::kConfirmationCodeRetriesExceeded,
-                         "too many wrong confirmation codes")
-                  : Gsma(GsmaError::kConfirmationCodeRefused,
-                         absl::StrCat("wrong confirmation code (", counted,
-                                      " of ", options_.max_cc_attempts, ")"));
+        exhausted ? GsmaErrorStatus(GsmaError::kConfirmationCodeRetriesExceeded,
+                                    "too many wrong confirmation codes")
+                  : GsmaErrorStatus(
+                        GsmaError::kConfirmationCodeRefused,
+                        absl::StrCat("wrong confirmation code (", counted,
+                                     " of ", options_.max_cc_attempts, ")"));
     profiles::TransitionRequest t;
     t.iccid = record.iccid();
     t.from = {record.state()};
@@ -1051,8 +1064,8 @@ absl::Status DownloadService::RefuseConfirmationCode(
     }
     ASSIGN_OR_RETURN(record, store_.GetProfileHead(record.iccid()));
     if (record.session_transaction_id() != tid) {
-      return Gsma(GsmaError::kBppUnavailable,
-                  "another session holds the profile");
+      return GsmaErrorStatus(GsmaError::kBppUnavailable,
+                             "another session holds the profile");
     }
   }
   return absl::AbortedError("the order kept changing while counting a code");
@@ -1118,8 +1131,9 @@ absl::Status DownloadService::DoNotification(
       VerifyWithSessionKey(session, pir.data.der, pir.euicc_sign_pir));
   if (data.smdp_oid.has_value() &&
       data.smdp_oid->ToString() != options_.smdp_oid) {
-    return Gsma(GsmaError::kInvalidSmdpOid,
-                "ProfileInstallationResult names another SM-DP+ OID");
+    return GsmaErrorStatus(
+        GsmaError::kInvalidSmdpOid,
+        "ProfileInstallationResult names another SM-DP+ OID");
   }
   const bool success =
       std::holds_alternative<sgp22::SuccessResult>(data.final_result);
@@ -1210,13 +1224,15 @@ absl::Status DownloadService::DoCancel(
   const sgp22::EuiccCancelSessionSigned& signed_part =
       ok.euicc_cancel_session_signed.value;
   if (signed_part.smdp_oid.ToString() != options_.smdp_oid) {
-    return Gsma(GsmaError::kInvalidSmdpOid,
-                absl::StrCat("smdpOid ", signed_part.smdp_oid.ToString(),
-                             " is not ours"));
+    return GsmaErrorStatus(
+        GsmaError::kInvalidSmdpOid,
+        absl::StrCat("smdpOid ", signed_part.smdp_oid.ToString(),
+                     " is not ours"));
   }
   if (signed_part.transaction_id != tid) {
-    return Gsma(GsmaError::kUnknownTransactionId,
-                "euiccCancelSessionSigned carries another transactionId");
+    return GsmaErrorStatus(
+        GsmaError::kUnknownTransactionId,
+        "euiccCancelSessionSigned carries another transactionId");
   }
   if (session.stage() == SessionRecord::INITIATED) {
     // No eUICC certificate yet and no profile held: just end it.
@@ -1252,7 +1268,7 @@ absl::Status DownloadService::DoCancel(
   if (keep_binding) {
     SessionRecord kept = session;
     kept.set_stage(SessionRecord::CANCELLED);
-    kept.set_expires_at_ms(ToMs(now + options_.notification_ttl));
+    kept.set_expires_at_ms(absl::ToUnixMillis(now + options_.notification_ttl));
     cancel.session = std::move(kept);
   }
   cancel.audit.set_actor(Actor(session.eid()));

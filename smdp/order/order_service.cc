@@ -29,12 +29,6 @@ constexpr size_t kMaxProfileType = 128;
 constexpr size_t kMaxFunctionCallIdentifier = 128;
 constexpr int kMatchingIdAttempts = 8;
 
-absl::Status Gsma(GsmaError error, absl::string_view message) {
-  return GsmaErrorStatus(error, message);
-}
-
-int64_t ToMs(absl::Time t) { return absl::ToUnixMillis(t); }
-
 std::string Actor(const Operator& op) {
   return absl::StrCat("operator:", op.id);
 }
@@ -46,15 +40,15 @@ absl::Status CheckHeader(const Operator& op,
   if (op.requester_identifiers.empty()) return absl::OkStatus();
   const std::string& id = header.function_requester_identifier();
   if (id.empty()) {
-    return Gsma(GsmaError::kMandatoryElementMissing,
-                "header.functionRequesterIdentifier is missing");
+    return GsmaErrorStatus(GsmaError::kMandatoryElementMissing,
+                           "header.functionRequesterIdentifier is missing");
   }
   if (std::find(op.requester_identifiers.begin(),
                 op.requester_identifiers.end(),
                 id) == op.requester_identifiers.end()) {
-    return Gsma(GsmaError::kFunctionRequesterUnknown,
-                absl::StrCat("functionRequesterIdentifier '", id,
-                             "' is not one of this operator's"));
+    return GsmaErrorStatus(GsmaError::kFunctionRequesterUnknown,
+                           absl::StrCat("functionRequesterIdentifier '", id,
+                                        "' is not one of this operator's"));
   }
   return absl::OkStatus();
 }
@@ -68,12 +62,14 @@ bool AllDigits(absl::string_view s) {
 // NormalizeIccid with the ES2+ answers for a missing or malformed ICCID.
 absl::StatusOr<std::string> ParseIccid(absl::string_view iccid) {
   if (iccid.empty()) {
-    return Gsma(GsmaError::kMandatoryElementMissing, "iccid is missing");
+    return GsmaErrorStatus(GsmaError::kMandatoryElementMissing,
+                           "iccid is missing");
   }
   std::optional<std::string> digits = NormalizeIccid(iccid);
   if (!digits.has_value()) {
-    return Gsma(GsmaError::kMalformedRequest,
-                "iccid must be 18-20 digits (a 20th 'F' is padding)");
+    return GsmaErrorStatus(
+        GsmaError::kMalformedRequest,
+        "iccid must be 18-20 digits (a 20th 'F' is padding)");
   }
   return *std::move(digits);
 }
@@ -82,8 +78,8 @@ absl::StatusOr<std::string> ParseIccid(absl::string_view iccid) {
 absl::Status CheckEid(absl::string_view eid) {
   absl::Status valid = sgp22::ValidateEid(eid);
   if (!valid.ok()) {
-    return Gsma(GsmaError::kMalformedRequest,
-                absl::StrCat("eid: ", valid.message()));
+    return GsmaErrorStatus(GsmaError::kMalformedRequest,
+                           absl::StrCat("eid: ", valid.message()));
   }
   return absl::OkStatus();
 }
@@ -100,15 +96,15 @@ absl::StatusOr<ProfileRecord> GetOwnProfile(profiles::ProfileStore& store,
                                             const std::string& iccid) {
   absl::StatusOr<ProfileRecord> record = store.GetProfileHead(iccid, op.id);
   if (absl::IsNotFound(record.status())) {
-    return Gsma(GsmaError::kIccidUnknown,
-                absl::StrCat("unknown ICCID ", iccid));
+    return GsmaErrorStatus(GsmaError::kIccidUnknown,
+                           absl::StrCat("unknown ICCID ", iccid));
   }
   return record;
 }
 
 bool Expired(const ProfileRecord& record, absl::Time now) {
   const int64_t expires = record.order().expires_at_ms();
-  return expires != 0 && ToMs(now) >= expires;
+  return expires != 0 && absl::ToUnixMillis(now) >= expires;
 }
 
 std::string RandomMatchingId() {
@@ -143,10 +139,10 @@ std::string Sha256(absl::string_view data) {
 absl::Status StateRefusal(const absl::Status& status, GsmaError error) {
   if (GetGsmaError(status).has_value()) return status;  // from `mutate`
   if (absl::IsFailedPrecondition(status)) {
-    return Gsma(error, status.message());
+    return GsmaErrorStatus(error, status.message());
   }
   if (absl::IsNotFound(status)) {
-    return Gsma(GsmaError::kIccidUnknown, status.message());
+    return GsmaErrorStatus(GsmaError::kIccidUnknown, status.message());
   }
   return status;
 }
@@ -232,9 +228,10 @@ absl::StatusOr<std::optional<std::string>> OrderService::AnswerOfEarlierCall(
        request.profile_type() == earlier->profile_type()) &&
       (request.eid().empty() || request.eid() == order.eid());
   if (!same) {
-    return Gsma(GsmaError::kMalformedRequest,
-                absl::StrCat("header.functionCallIdentifier '", call_id,
-                             "' already made another DownloadOrder"));
+    return GsmaErrorStatus(
+        GsmaError::kMalformedRequest,
+        absl::StrCat("header.functionCallIdentifier '", call_id,
+                     "' already made another DownloadOrder"));
   }
   return earlier->iccid();
 }
@@ -247,16 +244,17 @@ absl::Status OrderService::DoDownloadOrder(
   if (!eid.empty()) RETURN_IF_ERROR(CheckEid(eid));
   const std::string& type = request.profile_type();
   if (type.size() > kMaxProfileType) {
-    return Gsma(GsmaError::kMalformedRequest, "profileType is too long");
+    return GsmaErrorStatus(GsmaError::kMalformedRequest,
+                           "profileType is too long");
   }
   if (request.iccid().empty() && type.empty()) {
-    return Gsma(GsmaError::kConditionalElementMissing,
-                "iccid or profileType is required");
+    return GsmaErrorStatus(GsmaError::kConditionalElementMissing,
+                           "iccid or profileType is required");
   }
   if (!type.empty() && !TypeAllowed(op, type)) {
-    return Gsma(GsmaError::kProfileTypeNotAllowed,
-                absl::StrCat("profile type '", type,
-                             "' is not allowed for this operator"));
+    return GsmaErrorStatus(GsmaError::kProfileTypeNotAllowed,
+                           absl::StrCat("profile type '", type,
+                                        "' is not allowed for this operator"));
   }
 
   // Idempotency (SGP.22 5.3.1; the operator retries a call whose answer it
@@ -266,10 +264,11 @@ absl::Status OrderService::DoDownloadOrder(
   if (call_id.size() > kMaxFunctionCallIdentifier ||
       !std::all_of(call_id.begin(), call_id.end(),
                    [](char c) { return c >= 0x20 && c <= 0x7E; })) {
-    return Gsma(GsmaError::kMalformedRequest,
-                absl::StrCat("header.functionCallIdentifier must be at most ",
-                             kMaxFunctionCallIdentifier,
-                             " printable ASCII characters"));
+    return GsmaErrorStatus(
+        GsmaError::kMalformedRequest,
+        absl::StrCat("header.functionCallIdentifier must be at most ",
+                     kMaxFunctionCallIdentifier,
+                     " printable ASCII characters"));
   }
   if (!call_id.empty()) {
     ASSIGN_OR_RETURN(std::optional<std::string> first,
@@ -293,9 +292,9 @@ absl::Status OrderService::DoDownloadOrder(
     order.Clear();
     order.set_eid(eid);
     order.set_eid_from_operator(!eid.empty());
-    order.set_created_at_ms(ToMs(now));
+    order.set_created_at_ms(absl::ToUnixMillis(now));
     if (options_.order_ttl > absl::ZeroDuration()) {
-      order.set_expires_at_ms(ToMs(now + options_.order_ttl));
+      order.set_expires_at_ms(absl::ToUnixMillis(now + options_.order_ttl));
     }
     order.set_function_call_id(request.header().function_call_identifier());
     r.clear_last_result();
@@ -310,19 +309,20 @@ absl::Status OrderService::DoDownloadOrder(
     ASSIGN_OR_RETURN(std::string iccid, ParseIccid(request.iccid()));
     ASSIGN_OR_RETURN(ProfileRecord record, GetOwnProfile(store_, op, iccid));
     if (!type.empty() && record.profile_type() != type) {
-      return Gsma(GsmaError::kProfileTypeMismatch,
-                  absl::StrCat("ICCID ", iccid, " is not of profile type '",
-                               type, "'"));
+      return GsmaErrorStatus(
+          GsmaError::kProfileTypeMismatch,
+          absl::StrCat("ICCID ", iccid, " is not of profile type '", type,
+                       "'"));
     }
     if (!TypeAllowed(op, record.profile_type())) {
-      return Gsma(GsmaError::kIccidNotAllowed,
-                  absl::StrCat("the profile type of ICCID ", iccid,
-                               " is not allowed for this operator"));
+      return GsmaErrorStatus(GsmaError::kIccidNotAllowed,
+                             absl::StrCat("the profile type of ICCID ", iccid,
+                                          " is not allowed for this operator"));
     }
     if (record.state() != store::AVAILABLE) {
-      return Gsma(GsmaError::kIccidUnavailable,
-                  absl::StrCat("ICCID ", iccid, " is ",
-                               profiles::StateName(record.state())));
+      return GsmaErrorStatus(GsmaError::kIccidUnavailable,
+                             absl::StrCat("ICCID ", iccid, " is ",
+                                          profiles::StateName(record.state())));
     }
     t.iccid = iccid;
     t.from = {store::AVAILABLE};
@@ -359,11 +359,13 @@ absl::Status OrderService::DoDownloadOrder(
         if (page.next_page_token.empty()) break;
         query.page_token = page.next_page_token;
       }
-      return known ? Gsma(GsmaError::kProfileTypeUnavailable,
-                          absl::StrCat("no more available profiles of type '",
-                                       type, "'"))
-                   : Gsma(GsmaError::kProfileTypeUnknown,
-                          absl::StrCat("unknown profile type '", type, "'"));
+      return known ? GsmaErrorStatus(
+                         GsmaError::kProfileTypeUnavailable,
+                         absl::StrCat("no more available profiles of type '",
+                                      type, "'"))
+                   : GsmaErrorStatus(
+                         GsmaError::kProfileTypeUnknown,
+                         absl::StrCat("unknown profile type '", type, "'"));
     }
     if (!allocated.ok()) return allocated.status();
   }
@@ -399,42 +401,46 @@ absl::Status OrderService::DoConfirmOrder(
   RETURN_IF_ERROR(CheckHeader(op, request.header()));
   ASSIGN_OR_RETURN(std::string iccid, ParseIccid(request.iccid()));
   if (!request.has_release_flag()) {
-    return Gsma(GsmaError::kMandatoryElementMissing, "releaseFlag is missing");
+    return GsmaErrorStatus(GsmaError::kMandatoryElementMissing,
+                           "releaseFlag is missing");
   }
   if (!request.eid().empty()) RETURN_IF_ERROR(CheckEid(request.eid()));
   if (request.has_matching_id() && !request.matching_id().empty() &&
       !IsValidMatchingId(request.matching_id())) {
-    return Gsma(GsmaError::kMalformedRequest,
-                "matchingId must be 1-64 characters of A-Z, a-z, 0-9 and '-'");
+    return GsmaErrorStatus(
+        GsmaError::kMalformedRequest,
+        "matchingId must be 1-64 characters of A-Z, a-z, 0-9 and '-'");
   }
   if (request.confirmation_code().size() > kMaxConfirmationCode) {
-    return Gsma(GsmaError::kMalformedRequest,
-                "confirmationCode is longer than 64 characters");
+    return GsmaErrorStatus(GsmaError::kMalformedRequest,
+                           "confirmationCode is longer than 64 characters");
   }
   if (!request.smds_address().empty()) {
     // Registering an event on an SM-DS (ES12) is not implemented: refuse
     // rather than confirm an order the device will never discover.
-    return Gsma(GsmaError::kSmdsInaccessible,
-                "this SM-DP+ does not register events on an SM-DS");
+    return GsmaErrorStatus(GsmaError::kSmdsInaccessible,
+                           "this SM-DP+ does not register events on an SM-DS");
   }
 
   ASSIGN_OR_RETURN(ProfileRecord record, GetOwnProfile(store_, op, iccid));
   const absl::Time now = Now();
   if (record.state() != store::ALLOCATED && record.state() != store::LINKED) {
-    return Gsma(GsmaError::kProfileNotReleasable,
-                absl::StrCat("ICCID ", iccid, " is ",
-                             profiles::StateName(record.state()),
-                             ": only an ordered profile can be confirmed"));
+    return GsmaErrorStatus(
+        GsmaError::kProfileNotReleasable,
+        absl::StrCat("ICCID ", iccid, " is ",
+                     profiles::StateName(record.state()),
+                     ": only an ordered profile can be confirmed"));
   }
   if (Expired(record, now)) {
-    return Gsma(GsmaError::kDownloadOrderExpired, "the order expired");
+    return GsmaErrorStatus(GsmaError::kDownloadOrderExpired,
+                           "the order expired");
   }
   const std::string& bound_eid = record.order().eid();
   if (!request.eid().empty() && !bound_eid.empty() &&
       request.eid() != bound_eid) {
     // SGP.22 5.3.2: not the EID DownloadOrder bound, an invalid association.
-    return Gsma(GsmaError::kEidMismatch,
-                "the EID is not the one the order is bound to");
+    return GsmaErrorStatus(GsmaError::kEidMismatch,
+                           "the EID is not the one the order is bound to");
   }
   const std::string eid = bound_eid.empty() ? request.eid() : bound_eid;
   // An empty matchingId: no activation code, the eUICC finds its profile by
@@ -442,8 +448,8 @@ absl::Status OrderService::DoConfirmOrder(
   const bool by_eid =
       request.has_matching_id() && request.matching_id().empty();
   if (by_eid && eid.empty()) {
-    return Gsma(GsmaError::kEidMissing,
-                "an empty matchingId needs the EID of the eUICC");
+    return GsmaErrorStatus(GsmaError::kEidMissing,
+                           "an empty matchingId needs the EID of the eUICC");
   }
 
   const std::string code_hash = request.confirmation_code().empty()
@@ -465,8 +471,8 @@ absl::Status OrderService::DoConfirmOrder(
       store::Order& order = *r.mutable_order();
       if (!order.eid().empty() && !request.eid().empty() &&
           order.eid() != request.eid()) {
-        return Gsma(GsmaError::kEidMismatch,
-                    "the EID is not the one the order is bound to");
+        return GsmaErrorStatus(GsmaError::kEidMismatch,
+                               "the EID is not the one the order is bound to");
       }
       if (order.eid().empty()) order.set_eid(eid);
       if (!request.eid().empty()) order.set_eid_from_operator(true);
@@ -485,7 +491,7 @@ absl::Status OrderService::DoConfirmOrder(
     absl::StatusOr<ProfileRecord> confirmed = store_.Transition(t);
     if (absl::IsAlreadyExists(confirmed.status())) {
       if (request.has_matching_id() || attempt + 1 >= kMatchingIdAttempts) {
-        return Gsma(
+        return GsmaErrorStatus(
             GsmaError::kMatchingIdConflict,
             absl::StrCat("matchingId ", matching_id, " is already in use"));
       }
@@ -520,17 +526,18 @@ namespace {
 absl::Status CheckCancelOrderIdentifiers(
     const store::Order& order, const es2plus::CancelOrderRequest& request) {
   if (order.eid_from_operator() && request.eid().empty()) {
-    return Gsma(GsmaError::kEidMissing,
-                "the order is bound to an EID: CancelOrder must name it");
+    return GsmaErrorStatus(
+        GsmaError::kEidMissing,
+        "the order is bound to an EID: CancelOrder must name it");
   }
   if (!request.eid().empty() && order.eid() != request.eid()) {
-    return Gsma(GsmaError::kEidMismatch,
-                "the EID is not the one the order is bound to");
+    return GsmaErrorStatus(GsmaError::kEidMismatch,
+                           "the EID is not the one the order is bound to");
   }
   if (!request.matching_id().empty() &&
       order.matching_id() != request.matching_id()) {
-    return Gsma(GsmaError::kMatchingIdMismatch,
-                "the matchingId is not the order's");
+    return GsmaErrorStatus(GsmaError::kMatchingIdMismatch,
+                           "the matchingId is not the order's");
   }
   return absl::OkStatus();
 }
@@ -543,13 +550,13 @@ absl::Status OrderService::DoCancelOrder(
   ASSIGN_OR_RETURN(std::string iccid, ParseIccid(request.iccid()));
   const std::string& final_status = request.final_profile_status_indicator();
   if (final_status.empty()) {
-    return Gsma(GsmaError::kMandatoryElementMissing,
-                "finalProfileStatusIndicator is missing");
+    return GsmaErrorStatus(GsmaError::kMandatoryElementMissing,
+                           "finalProfileStatusIndicator is missing");
   }
   if (final_status != "Available" && final_status != "Unavailable") {
-    return Gsma(GsmaError::kMalformedRequest,
-                "finalProfileStatusIndicator must be Available or "
-                "Unavailable");
+    return GsmaErrorStatus(GsmaError::kMalformedRequest,
+                           "finalProfileStatusIndicator must be Available or "
+                           "Unavailable");
   }
   if (!request.eid().empty()) RETURN_IF_ERROR(CheckEid(request.eid()));
   const ProfileState to =
@@ -565,10 +572,11 @@ absl::Status OrderService::DoCancelOrder(
     from.push_back(store::ERROR);
   }
   if (std::find(from.begin(), from.end(), record.state()) == from.end()) {
-    return Gsma(GsmaError::kProfileNotReleasable,
-                absl::StrCat("ICCID ", iccid, " is ",
-                             profiles::StateName(record.state()),
-                             ": its order cannot end as ", final_status));
+    return GsmaErrorStatus(
+        GsmaError::kProfileNotReleasable,
+        absl::StrCat("ICCID ", iccid, " is ",
+                     profiles::StateName(record.state()),
+                     ": its order cannot end as ", final_status));
   }
   profiles::TransitionRequest t;
   t.iccid = iccid;
@@ -604,13 +612,15 @@ absl::Status OrderService::DoReleaseProfile(
   ASSIGN_OR_RETURN(std::string iccid, ParseIccid(request.iccid()));
   ASSIGN_OR_RETURN(ProfileRecord record, GetOwnProfile(store_, op, iccid));
   if (record.state() != store::CONFIRMED) {
-    return Gsma(GsmaError::kProfileNotReleasable,
-                absl::StrCat("ICCID ", iccid, " is ",
-                             profiles::StateName(record.state()),
-                             ": only a confirmed profile can be released"));
+    return GsmaErrorStatus(
+        GsmaError::kProfileNotReleasable,
+        absl::StrCat("ICCID ", iccid, " is ",
+                     profiles::StateName(record.state()),
+                     ": only a confirmed profile can be released"));
   }
   if (Expired(record, Now())) {
-    return Gsma(GsmaError::kDownloadOrderExpired, "the order expired");
+    return GsmaErrorStatus(GsmaError::kDownloadOrderExpired,
+                           "the order expired");
   }
   profiles::TransitionRequest t;
   t.iccid = iccid;
