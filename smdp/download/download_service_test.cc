@@ -33,6 +33,7 @@
 #include "smdp/pki/dev_pki.h"
 #include "tests/euicc/euicc_testing.h"
 #include "tests/euicc/software_euicc.h"
+#include "tests/testing/gsma_matchers.h"
 #include "util/file_util.h"
 #include "util/status_macros.h"
 #include "util/status_matchers.h"
@@ -48,27 +49,8 @@ namespace etest = ::smdp::euicc::testing;
 const std::string kAddress = std::string(etest::kSgp26SmdpAddress);
 const std::string kOid = std::string(etest::kSgp26SmdpOid);
 
-MATCHER_P2(FailedWith, subject, reason, "") {
-  const es9plus::FunctionExecutionStatus& f =
-      arg.header().function_execution_status();
-  *result_listener << "status " << f.status() << " "
-                   << f.status_code_data().subject_code() << "/"
-                   << f.status_code_data().reason_code() << " "
-                   << f.status_code_data().message();
-  return f.status() == "Failed" &&
-         f.status_code_data().subject_code() == subject &&
-         f.status_code_data().reason_code() == reason;
-}
-
-MATCHER(Succeeded, "") {
-  const es9plus::FunctionExecutionStatus& f =
-      arg.header().function_execution_status();
-  *result_listener << "status " << f.status() << " "
-                   << f.status_code_data().subject_code() << "/"
-                   << f.status_code_data().reason_code() << " "
-                   << f.status_code_data().message();
-  return f.status() == "Executed-Success";
-}
+using ::smdp::testing::FailedWith;
+using ::smdp::testing::Succeeded;
 
 std::string Sha256(absl::string_view s);
 
@@ -304,6 +286,14 @@ class DownloadServiceTest : public ::testing::Test {
       std::optional<std::string> cc = std::nullopt) {
     es9plus::AuthenticateClientResponse auth = Authenticate(e, matching_id);
     EXPECT_THAT(auth, Succeeded());
+    return PrepareAndGet(e, auth, std::move(cc));
+  }
+
+  // The eUICC's PrepareDownload for `auth` with `cc`, then
+  // GetBoundProfilePackage in the same session.
+  es9plus::GetBoundProfilePackageResponse PrepareAndGet(
+      euicc::SoftwareEuicc& e, const es9plus::AuthenticateClientResponse& auth,
+      std::optional<std::string> cc) {
     euicc::AuthenticateClientFields fields;
     fields.smdp_signed2 = auth.smdp_signed2();
     fields.smdp_signature2 = auth.smdp_signature2();
@@ -520,26 +510,6 @@ class Es9ErrorTest : public DownloadServiceTest {
     auto response = service_->CancelSession(request);
     EXPECT_THAT(response.status(), IsOk());
     return response.ok() ? *response : es9plus::CancelSessionResponse();
-  }
-
-  // The eUICC's PrepareDownload for `auth` with `cc`, then
-  // GetBoundProfilePackage in the same session.
-  es9plus::GetBoundProfilePackageResponse PrepareAndGet(
-      euicc::SoftwareEuicc& e, const es9plus::AuthenticateClientResponse& auth,
-      std::optional<std::string> cc) {
-    euicc::AuthenticateClientFields fields;
-    fields.smdp_signed2 = auth.smdp_signed2();
-    fields.smdp_signature2 = auth.smdp_signature2();
-    fields.smdp_certificate = auth.smdp_certificate();
-    auto prepared = e.PrepareDownload(fields, cc);
-    EXPECT_TRUE(prepared.ok()) << prepared.status;
-    es9plus::GetBoundProfilePackageRequest request;
-    request.set_transaction_id(auth.transaction_id());
-    request.set_prepare_download_response(prepared.der);
-    auto response = service_->GetBoundProfilePackage(request);
-    EXPECT_THAT(response.status(), IsOk());
-    return response.ok() ? *response
-                         : es9plus::GetBoundProfilePackageResponse();
   }
 
   absl::StatusOr<etest::TestCi> DevCi() {

@@ -26,6 +26,7 @@
 #include "tests/euicc/euicc_testing.h"
 #include "tests/euicc/lpa.h"
 #include "tests/euicc/software_euicc.h"
+#include "tests/testing/gsma_matchers.h"
 #include "util/file_util.h"
 #include "util/status_matchers.h"
 
@@ -53,27 +54,8 @@ class WorldEnvironment : public ::testing::Environment {
 ::testing::Environment* const kWorldEnvironment =
     ::testing::AddGlobalTestEnvironment(new WorldEnvironment);
 
-MATCHER_P2(FailedWith, subject, reason, "") {
-  const es9plus::FunctionExecutionStatus& f =
-      arg.header().function_execution_status();
-  *result_listener << "status " << f.status() << " "
-                   << f.status_code_data().subject_code() << "/"
-                   << f.status_code_data().reason_code() << " "
-                   << f.status_code_data().message();
-  return f.status() == "Failed" &&
-         f.status_code_data().subject_code() == subject &&
-         f.status_code_data().reason_code() == reason;
-}
-
-MATCHER(Succeeded, "") {
-  const es9plus::FunctionExecutionStatus& f =
-      arg.header().function_execution_status();
-  *result_listener << "status " << f.status() << " "
-                   << f.status_code_data().subject_code() << "/"
-                   << f.status_code_data().reason_code() << " "
-                   << f.status_code_data().message();
-  return f.status() == "Executed-Success";
-}
+using ::smdp::testing::FailedWith;
+using ::smdp::testing::Succeeded;
 
 // The LPA's part, a call at a time, over one transport.
 class Es9ConformanceTest : public ::testing::TestWithParam<Es9Transport> {
