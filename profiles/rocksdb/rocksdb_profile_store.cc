@@ -716,6 +716,32 @@ absl::StatusOr<ProfilePage> RocksDbProfileStore::ListProfiles(
   return page;
 }
 
+absl::Status RocksDbProfileStore::MoveUniqueIndexEntry(
+    rocksdb::WriteBatch& wb, const std::string& old_key,
+    const std::string& new_key, const std::string& iccid,
+    absl::string_view index, absl::string_view taken) const {
+  auto owner_of = [&](const std::string& key) -> absl::StatusOr<std::string> {
+    std::string owner;
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), cf_->indexes, key, &owner);
+    if (s.IsNotFound()) return std::string();
+    RETURN_IF_ERROR(FromRocks(s, absl::StrCat("read ", index), options_.path));
+    return owner;
+  };
+  if (!new_key.empty()) {
+    ASSIGN_OR_RETURN(std::string owner, owner_of(new_key));
+    if (!owner.empty() && owner != iccid) {
+      return absl::AlreadyExistsError(taken);
+    }
+    wb.Put(cf_->indexes, new_key, iccid);
+  }
+  if (!old_key.empty()) {
+    ASSIGN_OR_RETURN(std::string owner, owner_of(old_key));
+    if (owner == iccid) wb.Delete(cf_->indexes, old_key);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<store::ProfileRecord> RocksDbProfileStore::ApplyTransition(
     const store::ProfileRecord& current, const TransitionRequest& request,
     store::ProfileState to) {
@@ -786,54 +812,15 @@ absl::StatusOr<store::ProfileRecord> RocksDbProfileStore::ApplyTransition(
                      matching_id_locks_->Lock(keys, options_.lock_timeout));
   }
   if (fc_changed) {
-    if (!new_fc_key.empty()) {
-      std::string owner;
-      rocksdb::Status s =
-          db_->Get(rocksdb::ReadOptions(), cf_->indexes, new_fc_key, &owner);
-      if (!s.IsNotFound()) {
-        RETURN_IF_ERROR(
-            FromRocks(s, "read function call index", options_.path));
-        if (owner != iccid) {
-          return absl::AlreadyExistsError(
-              "the operator's function call already made another order");
-        }
-      }
-      wb.Put(cf_->indexes, new_fc_key, iccid);
-    }
-    if (!old_fc_key.empty()) {
-      std::string owner;
-      rocksdb::Status s =
-          db_->Get(rocksdb::ReadOptions(), cf_->indexes, old_fc_key, &owner);
-      if (!s.IsNotFound()) {
-        RETURN_IF_ERROR(
-            FromRocks(s, "read function call index", options_.path));
-        if (owner == iccid) wb.Delete(cf_->indexes, old_fc_key);
-      }
-    }
+    RETURN_IF_ERROR(MoveUniqueIndexEntry(
+        wb, old_fc_key, new_fc_key, iccid, "function call index",
+        "the operator's function call already made another order"));
   }
   if (mid_changed) {
-    if (!new_mid.empty()) {
-      std::string owner;
-      rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_->indexes,
-                                   ik::MatchingIdKey(new_mid), &owner);
-      if (!s.IsNotFound()) {
-        RETURN_IF_ERROR(FromRocks(s, "read matchingId index", options_.path));
-        if (owner != iccid) {
-          return absl::AlreadyExistsError(
-              "matchingId is already bound to another profile");
-        }
-      }
-      wb.Put(cf_->indexes, ik::MatchingIdKey(new_mid), iccid);
-    }
-    if (!old_mid.empty()) {
-      std::string owner;
-      rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_->indexes,
-                                   ik::MatchingIdKey(old_mid), &owner);
-      if (!s.IsNotFound()) {
-        RETURN_IF_ERROR(FromRocks(s, "read matchingId index", options_.path));
-        if (owner == iccid) wb.Delete(cf_->indexes, ik::MatchingIdKey(old_mid));
-      }
-    }
+    RETURN_IF_ERROR(MoveUniqueIndexEntry(
+        wb, old_mid.empty() ? std::string() : ik::MatchingIdKey(old_mid),
+        new_mid.empty() ? std::string() : ik::MatchingIdKey(new_mid), iccid,
+        "matchingId index", "matchingId is already bound to another profile"));
   }
   // EID.
   if (current.order().eid() != next.order().eid()) {

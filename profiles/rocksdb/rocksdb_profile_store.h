@@ -221,6 +221,17 @@ class RocksDbProfileStore : public ProfileStore {
 
   // The checks and the write of a change to a profile whose stripe the
   // caller holds; `current` is its record as just read under that stripe.
+  // Moves `iccid`'s entry of a unique index (matchingIds, function calls)
+  // from `old_key` to `new_key`, either empty for none, in `wb`:
+  // AlreadyExists(`taken`) when another profile owns `new_key`; `old_key`
+  // is deleted only while it is still `iccid`'s. The caller holds the keys'
+  // locks.
+  absl::Status MoveUniqueIndexEntry(rocksdb::WriteBatch& wb,
+                                    const std::string& old_key,
+                                    const std::string& new_key,
+                                    const std::string& iccid,
+                                    absl::string_view index,
+                                    absl::string_view taken) const;
   absl::StatusOr<store::ProfileRecord> ApplyTransition(
       const store::ProfileRecord& current, const TransitionRequest& request,
       store::ProfileState to);

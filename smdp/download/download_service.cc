@@ -205,11 +205,16 @@ absl::StatusOr<sgp22::StoreMetadataRequest> MetadataOf(
 // appended to `unparsed`, never a refusal (the signature covered the bytes
 // as received, so nothing is wrong with the request).
 absl::Status CheckEligibility(const ProfileRecord& record,
-                              const sgp22::EuiccInfo2& info2,
+                              const sgp22::EuiccSigned1& signed1,
                               std::vector<absl::string_view>& unparsed) {
+  const sgp22::EuiccInfo2& info2 = signed1.euicc_info2;
   // Fields the decoder could not read (an unparsable
   // forbiddenProfilePolicyRules reads as absent: its check is skipped).
   for (const std::string& field : info2.unparsed_fields) {
+    unparsed.push_back(field);
+  }
+  for (const std::string& field :
+       signed1.ctx_params1.common_authentication->device_info.unparsed_fields) {
     unparsed.push_back(field);
   }
   if (info2.forbidden_profile_policy_rules.has_value()) {
@@ -407,26 +412,25 @@ absl::Status DownloadService::DoInitiate(
   }
   if (request.smdp_address().empty()) return MissingField("smdpAddress");
   ASSIGN_OR_RETURN(
-      sgp22::EuiccInfo1 info1_value,
+      sgp22::EuiccInfo1 info1,
       DecodeField<sgp22::EuiccInfo1>("euiccInfo1", request.euicc_info1()));
-  const sgp22::EuiccInfo1* info1 = &info1_value;
   if (!IsOurAddress(request.smdp_address(), options_.smdp_address)) {
     return GsmaErrorStatus(
         GsmaError::kInvalidSmdpAddress,
         absl::StrCat("SM-DP+ address '", request.smdp_address(),
                      "' is not ours"));
   }
-  if (info1->svn.major != 2 && info1->svn.major != 3) {
+  if (info1.svn.major != 2 && info1.svn.major != 3) {
     return GsmaErrorStatus(
         GsmaError::kUnsupportedSvn,
-        absl::StrCat("SVN ", info1->svn.ToString(), " unsupported"));
+        absl::StrCat("SVN ", info1.svn.ToString(), " unsupported"));
   }
   // The CIs the eUICC can sign with that we trust.
-  std::vector<std::string> signing = info1->euicc_ci_pkid_list_for_signing;
-  if (info1->euicc_ci_pkid_list_for_signing_v3.has_value()) {
+  std::vector<std::string> signing = info1.euicc_ci_pkid_list_for_signing;
+  if (info1.euicc_ci_pkid_list_for_signing_v3.has_value()) {
     signing.insert(signing.end(),
-                   info1->euicc_ci_pkid_list_for_signing_v3->begin(),
-                   info1->euicc_ci_pkid_list_for_signing_v3->end());
+                   info1.euicc_ci_pkid_list_for_signing_v3->begin(),
+                   info1.euicc_ci_pkid_list_for_signing_v3->end());
   }
   std::vector<std::string> trusted_signing;
   for (const std::string& id : signing) {
@@ -442,7 +446,7 @@ absl::Status DownloadService::DoInitiate(
   bool same_ci = false;
   for (const Identity& identity : identities_) {
     bool verifiable = absl::c_linear_search(
-        info1->euicc_ci_pkid_list_for_verification, identity.ci_key_id);
+        info1.euicc_ci_pkid_list_for_verification, identity.ci_key_id);
     if (!verifiable) continue;
     bool signs = absl::c_linear_search(trusted_signing, identity.ci_key_id);
     if (chosen == nullptr || (signs && !same_ci)) {
@@ -639,13 +643,12 @@ absl::Status DownloadService::DoAuthenticate(
     return absl::InternalError(
         absl::StrCat("session names unknown identity ", session.identity()));
   }
-  ASSIGN_OR_RETURN(sgp22::AuthenticateServerResponse decoded_value,
+  ASSIGN_OR_RETURN(sgp22::AuthenticateServerResponse decoded,
                    DecodeField<sgp22::AuthenticateServerResponse>(
                        "authenticateServerResponse",
                        request.authenticate_server_response()));
-  const sgp22::AuthenticateServerResponse* decoded = &decoded_value;
   if (const auto* error =
-          std::get_if<sgp22::AuthenticateResponseError>(&decoded->result)) {
+          std::get_if<sgp22::AuthenticateResponseError>(&decoded.result)) {
     // The eUICC refused us: the session is over.
     RETURN_IF_ERROR(store_.DeleteSession(tid));
     return GsmaErrorStatus(
@@ -653,7 +656,7 @@ absl::Status DownloadService::DoAuthenticate(
         absl::StrCat("the eUICC answered ",
                      sgp22::ToString(error->authenticate_error_code)));
   }
-  const auto& ok = std::get<sgp22::AuthenticateResponseOk>(decoded->result);
+  const auto& ok = std::get<sgp22::AuthenticateResponseOk>(decoded.result);
   auth::EuiccChain chain;
   chain.euicc_certificate = ok.euicc_certificate;
   chain.eum_certificate = ok.eum_certificate;
@@ -716,15 +719,11 @@ absl::Status DownloadService::DoAuthenticate(
   absl::Status check = CheckOrder(record, euicc.eid, now, options_);
   if (check.ok()) {
     std::vector<absl::string_view> unparsed;
-    check = CheckEligibility(record, signed1.euicc_info2, unparsed);
-    for (const std::string& field : signed1.ctx_params1.common_authentication
-                                        ->device_info.unparsed_fields) {
-      unparsed.push_back(field);
-    }
+    check = CheckEligibility(record, signed1, unparsed);
     if (!unparsed.empty()) {
       unparsed_eligibility_fields_.fetch_add(unparsed.size(),
                                              std::memory_order_relaxed);
-      LogInfo("AuthenticateClient ", ToHex(tid), ": EUICCInfo2 ",
+      LogInfo("AuthenticateClient ", ToHex(tid), ": EUICCInfo2/DeviceInfo ",
               absl::StrJoin(unparsed, ", "),
               " does not parse; eligibility skips it");
     }
@@ -853,18 +852,17 @@ absl::Status DownloadService::DoGetBpp(
         absl::StrCat("session names unknown identity ", session.identity()));
   }
   ASSIGN_OR_RETURN(
-      sgp22::PrepareDownloadResponse decoded_value,
+      sgp22::PrepareDownloadResponse decoded,
       DecodeField<sgp22::PrepareDownloadResponse>(
           "prepareDownloadResponse", request.prepare_download_response()));
-  const sgp22::PrepareDownloadResponse* decoded = &decoded_value;
   if (const auto* error =
-          std::get_if<sgp22::PrepareDownloadResponseError>(&decoded->result)) {
+          std::get_if<sgp22::PrepareDownloadResponseError>(&decoded.result)) {
     return GsmaErrorStatus(
         GsmaError::kEuiccSignatureInvalid,
         absl::StrCat("the eUICC answered ",
                      sgp22::ToString(error->download_error_code)));
   }
-  const auto& ok = std::get<sgp22::PrepareDownloadResponseOk>(decoded->result);
+  const auto& ok = std::get<sgp22::PrepareDownloadResponseOk>(decoded.result);
   RETURN_IF_ERROR(VerifyWithSessionKey(
       session,
       EuiccSignature2Input(ok.euicc_signed2.der, session.smdp_signature2()),
@@ -1083,13 +1081,12 @@ DownloadService::HandleNotification(
 absl::Status DownloadService::DoNotification(
     const es9plus::HandleNotificationRequest& request) {
   const absl::Time now = Now();
-  ASSIGN_OR_RETURN(sgp22::PendingNotification decoded_value,
+  ASSIGN_OR_RETURN(sgp22::PendingNotification decoded,
                    DecodeField<sgp22::PendingNotification>(
                        "pendingNotification", request.pending_notification()));
-  const sgp22::PendingNotification* decoded = &decoded_value;
 
   if (const auto* other =
-          std::get_if<sgp22::OtherSignedNotification>(&decoded->notification)) {
+          std::get_if<sgp22::OtherSignedNotification>(&decoded.notification)) {
     // Enable / disable / delete: verified with the certificate it carries,
     // recorded in the audit trail.
     auth::EuiccChain chain;
@@ -1122,7 +1119,7 @@ absl::Status DownloadService::DoNotification(
   }
 
   const auto& pir =
-      std::get<sgp22::ProfileInstallationResult>(decoded->notification);
+      std::get<sgp22::ProfileInstallationResult>(decoded.notification);
   const sgp22::ProfileInstallationResultData& data = pir.data.value;
   const std::string& tid = data.transaction_id;
   ASSIGN_OR_RETURN(SessionRecord session,
@@ -1178,7 +1175,6 @@ absl::Status DownloadService::DoNotification(
         Callback(kPointBppInstallation, session.eid(),
                  success ? absl::OkStatus() : absl::AbortedError(result), now,
                  result, request.pending_notification());
-    if (!success) finish.notify->set_status(std::string(kFailed));
   }
   absl::Status s = store_.Transition(finish).status();
   if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
@@ -1192,6 +1188,55 @@ absl::Status DownloadService::DoNotification(
   }
   return absl::OkStatus();
 }
+
+namespace {
+
+// How a cancelled session ends the order it holds.
+struct CancelOutcome {
+  store::ProfileState to = store::RELEASED;  // RELEASED (given back) or ERROR
+  std::string why;                           // last_result, callback message
+  std::string audit_detail;
+  // The session as it stays, still holding the profile; nullopt: the session
+  // is deleted and the profile's hold cleared.
+  std::optional<SessionRecord> kept;
+};
+
+// Ends `session` as `outcome` says: one commit of the profile change, its
+// audit entry, the operator callback (point 4 after the BPP, else 3, Failed)
+// and the kept session. A profile another session holds by now is left as
+// it is.
+absl::Status EndCancelledSession(profiles::ProfileStore& store,
+                                 const SessionRecord& session,
+                                 CancelOutcome outcome, absl::Time now) {
+  const std::string& tid = session.transaction_id();
+  const bool keep = outcome.kept.has_value();
+  profiles::TransitionRequest t;
+  t.iccid = session.iccid();
+  t.from = {store::RELEASED, store::DOWNLOADED};
+  t.to = outcome.to;
+  t.mutate = [&](ProfileRecord& r) -> absl::Status {
+    if (r.session_transaction_id() != tid) {
+      return absl::FailedPreconditionError("held by another session");
+    }
+    if (!keep) r.clear_session_transaction_id();
+    r.set_last_result(outcome.why);
+    return absl::OkStatus();
+  };
+  t.session = std::move(outcome.kept);
+  t.audit.set_actor(Actor(session.eid()));
+  t.audit.set_action("CancelSession");
+  t.audit.set_detail(outcome.audit_detail);
+  t.notify = Callback(
+      session.stage() == SessionRecord::BPP_SENT ? kPointBppInstallation
+                                                 : kPointBppDownload,
+      session.eid(), absl::AbortedError(outcome.why), now, outcome.why);
+  absl::Status s = store.Transition(t).status();
+  if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
+  if (s.ok() && keep) return absl::OkStatus();
+  return store.DeleteSession(tid);
+}
+
+}  // namespace
 
 // ---- CancelSession ---------------------------------------------------------
 
@@ -1212,15 +1257,14 @@ absl::Status DownloadService::DoCancel(
                   {SessionRecord::INITIATED, SessionRecord::AUTHENTICATED,
                    SessionRecord::BPP_SENT}));
   ASSIGN_OR_RETURN(
-      sgp22::CancelSessionResponse decoded_value,
+      sgp22::CancelSessionResponse decoded,
       DecodeField<sgp22::CancelSessionResponse>(
           "cancelSessionResponse", request.cancel_session_response()));
-  const sgp22::CancelSessionResponse* decoded = &decoded_value;
   if (const auto* error =
-          std::get_if<sgp22::CancelSessionError>(&decoded->result)) {
+          std::get_if<sgp22::CancelSessionError>(&decoded.result)) {
     return EndAfterEuiccCancelError(session, *error, now);
   }
-  const auto& ok = std::get<sgp22::CancelSessionResponseOk>(decoded->result);
+  const auto& ok = std::get<sgp22::CancelSessionResponseOk>(decoded.result);
   const sgp22::EuiccCancelSessionSigned& signed_part =
       ok.euicc_cancel_session_signed.value;
   if (signed_part.smdp_oid.ToString() != options_.smdp_oid) {
@@ -1251,40 +1295,21 @@ absl::Status DownloadService::DoCancel(
   // it.
   const bool keep_binding = give_back && options_.reuse_one_time_keys &&
                             Usable(StateOf(session).binding());
-  const std::string why = absl::StrCat("cancelled: ", sgp22::ToString(reason));
-  profiles::TransitionRequest cancel;
-  cancel.iccid = session.iccid();
-  cancel.from = {store::RELEASED, store::DOWNLOADED};
-  cancel.to = give_back ? store::RELEASED : store::ERROR;
-  cancel.mutate = [&](ProfileRecord& r) -> absl::Status {
-    if (r.session_transaction_id() != tid) {
-      return absl::FailedPreconditionError("held by another session");
-    }
-    // A kept binding is found through the profile's session.
-    if (!keep_binding) r.clear_session_transaction_id();
-    r.set_last_result(why);
-    return absl::OkStatus();
-  };
+  CancelOutcome outcome;
+  outcome.to = give_back ? store::RELEASED : store::ERROR;
+  outcome.why = absl::StrCat("cancelled: ", sgp22::ToString(reason));
+  outcome.audit_detail =
+      keep_binding
+          ? absl::StrCat(outcome.why, "; one-time keys kept for a retry")
+          : outcome.why;
   if (keep_binding) {
+    // A kept binding is found through the profile's session.
     SessionRecord kept = session;
     kept.set_stage(SessionRecord::CANCELLED);
     kept.set_expires_at_ms(absl::ToUnixMillis(now + options_.notification_ttl));
-    cancel.session = std::move(kept);
+    outcome.kept = std::move(kept);
   }
-  cancel.audit.set_actor(Actor(session.eid()));
-  cancel.audit.set_action("CancelSession");
-  cancel.audit.set_detail(
-      keep_binding ? absl::StrCat(why, "; one-time keys kept for a retry")
-                   : why);
-  cancel.notify = Callback(session.stage() == SessionRecord::BPP_SENT
-                               ? kPointBppInstallation
-                               : kPointBppDownload,
-                           session.eid(), absl::AbortedError(why), now, why);
-  cancel.notify->set_status(std::string(kFailed));
-  absl::Status s = store_.Transition(cancel).status();
-  if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
-  if (s.ok() && keep_binding) return absl::OkStatus();
-  return store_.DeleteSession(tid);
+  return EndCancelledSession(store_, session, std::move(outcome), now);
 }
 
 absl::Status DownloadService::EndAfterEuiccCancelError(
@@ -1306,38 +1331,20 @@ absl::Status DownloadService::EndAfterEuiccCancelError(
   // After the BPP: the installation failed (the eUICC's own
   // ProfileInstallationResult, if it comes, is still recorded). Before it:
   // nothing was bound; the profile is given back for another attempt.
-  const std::string why =
-      bpp_sent ? absl::StrCat("installation failed: ", euicc_said)
-               : absl::StrCat("cancelled: ", euicc_said);
-  profiles::TransitionRequest t;
-  t.iccid = session.iccid();
-  t.from = {store::RELEASED, store::DOWNLOADED};
-  t.to = bpp_sent ? store::ERROR : store::RELEASED;
-  t.mutate = [&](ProfileRecord& r) -> absl::Status {
-    if (r.session_transaction_id() != tid) {
-      return absl::FailedPreconditionError("held by another session");
-    }
-    // After the BPP the session stays the profile's, so that the eUICC's
-    // ProfileInstallationResult still verifies and is recorded.
-    if (!bpp_sent) r.clear_session_transaction_id();
-    r.set_last_result(why);
-    return absl::OkStatus();
-  };
+  CancelOutcome outcome;
+  outcome.to = bpp_sent ? store::ERROR : store::RELEASED;
+  outcome.why = bpp_sent ? absl::StrCat("installation failed: ", euicc_said)
+                         : absl::StrCat("cancelled: ", euicc_said);
+  outcome.audit_detail = outcome.why;
   if (bpp_sent) {
+    // The session stays the profile's, so that the eUICC's
+    // ProfileInstallationResult still verifies and is recorded; the order is
+    // over, so it keeps no retry binding.
     SessionRecord ended = session;
-    ended.clear_extra();  // the order is over: no retry binding
-    t.session = std::move(ended);
+    ended.clear_extra();
+    outcome.kept = std::move(ended);
   }
-  t.audit.set_actor(Actor(session.eid()));
-  t.audit.set_action("CancelSession");
-  t.audit.set_detail(why);
-  t.notify = Callback(bpp_sent ? kPointBppInstallation : kPointBppDownload,
-                      session.eid(), absl::AbortedError(why), now, why);
-  t.notify->set_status(std::string(kFailed));
-  absl::Status s = store_.Transition(t).status();
-  if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
-  if (s.ok() && bpp_sent) return absl::OkStatus();
-  return store_.DeleteSession(tid);
+  return EndCancelledSession(store_, session, std::move(outcome), now);
 }
 
 // ---- Expired sessions ------------------------------------------------------
